@@ -1,0 +1,37 @@
+// Reference-counted memory shared by arrays and their views. CPU memory is
+// 64-byte aligned (a cache line, and enough for any SIMD load). Memory owned
+// by someone else (a numpy array, a DLPack producer) is kept alive through
+// `owner` and never freed by us.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include "core/device.h"
+
+namespace dc {
+
+class Storage {
+ public:
+  // Allocates nbytes of uninitialised memory on `device`.
+  static std::shared_ptr<Storage> allocate(int64_t nbytes, Device device);
+  // Wraps external memory; `owner` is released when the last view is gone.
+  static std::shared_ptr<Storage> borrow(void* data, int64_t nbytes, Device device,
+                                         std::shared_ptr<void> owner);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  int64_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+  bool owns_memory() const { return owner_ == nullptr; }
+
+ private:
+  Storage(void* data, int64_t nbytes, Device device, std::shared_ptr<void> owner)
+      : data_(data), nbytes_(nbytes), device_(device), owner_(std::move(owner)) {}
+  void* data_;
+  int64_t nbytes_;
+  Device device_;
+  std::shared_ptr<void> owner_;
+};
+
+}  // namespace dc

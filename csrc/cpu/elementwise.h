@@ -1,0 +1,18 @@
+// CPU kernels for csrc/ops/elementwise.h. Operands are already checked,
+// broadcastable to `out`, and (except cast/copy/compare) of out's dtype.
+#pragma once
+#include "core/array.h"
+#include "ops/elementwise.h"
+
+namespace dc::cpu {
+
+void binary(BinaryOp op, const Array& out, const Array& a, const Array& b);
+void compare(CompareOp op, const Array& out, const Array& a, const Array& b);
+void unary(UnaryOp op, const Array& out, const Array& a);
+void clamp(const Array& out, const Array& a, std::optional<double> lo, std::optional<double> hi);
+void where(const Array& out, const Array& cond, const Array& a, const Array& b);
+// Converting, broadcasting copy: out[i] = (Out) a[i].
+void copy(const Array& out, const Array& a);
+void fill(const Array& out, double value);
+
+}  // namespace dc::cpu

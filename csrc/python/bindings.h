@@ -1,0 +1,20 @@
+// pybind11 bindings of deepcore._C, one file per op family. Each binding is
+// a thin call into csrc/ops; exception mapping is in module.cpp.
+#pragma once
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include "core/array.h"
+
+namespace dc::python {
+
+namespace py = pybind11;
+
+void bind_array(py::module_& m);        // Array, numpy interop, creation, threads, random
+void bind_elementwise(py::module_& m);
+void bind_shape(py::module_& m);
+void bind_reduce(py::module_& m);
+void bind_index(py::module_& m);
+void bind_linalg(py::module_& m);
+void bind_dlpack(py::module_& m);
+
+}  // namespace dc::python

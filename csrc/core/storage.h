@@ -24,6 +24,10 @@ class Storage {
   int64_t nbytes() const { return nbytes_; }
   Device device() const { return device_; }
   bool owns_memory() const { return owner_ == nullptr; }
+  // Bumped by every in-place write (copy_, fill_, index_put_), so autograd can
+  // detect that a tensor saved for backward was modified afterwards.
+  int64_t version() const { return version_; }
+  void bump_version() { ++version_; }
 
  private:
   Storage(void* data, int64_t nbytes, Device device, std::shared_ptr<void> owner)
@@ -32,6 +36,7 @@ class Storage {
   int64_t nbytes_;
   Device device_;
   std::shared_ptr<void> owner_;
+  int64_t version_ = 0;
 };
 
 }  // namespace dc

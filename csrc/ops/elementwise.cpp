@@ -40,6 +40,7 @@ void copy_(const Array& dst, const Array& src) {
   if (b != dst.shape())
     fail<ShapeError>("copy_: source of shape ", shape_str(src.shape()),
                      " cannot be broadcast to destination of shape ", shape_str(dst.shape()));
+  dst.storage()->bump_version();
   // A source that overlaps the destination (x[1:] = x[:-1]) is copied first.
   if (src.storage() == dst.storage()) return cpu::copy(dst, to_dtype(src, src.dtype(), true));
   cpu::copy(dst, src);
@@ -47,6 +48,7 @@ void copy_(const Array& dst, const Array& src) {
 
 void fill_(const Array& dst, double value) {
   require_cpu("fill_", dst);
+  dst.storage()->bump_version();
   cpu::fill(dst, value);
 }
 

@@ -127,6 +127,7 @@ void bind_array(py::module_& m) {
       .def("is_contiguous", &Array::is_contiguous)
       .def("data_ptr", [](const Array& a) { return reinterpret_cast<uintptr_t>(a.data_ptr()); })
       .def("storage_id", [](const Array& a) { return reinterpret_cast<uintptr_t>(a.storage().get()); })
+      .def_property_readonly("version", [](const Array& a) { return a.storage()->version(); })
       .def("item", &item);
 
   m.def("to_numpy", &to_numpy, "numpy view of a CPU array (shares memory)");

@@ -287,7 +287,7 @@ class Tensor:
         raise TypeError("deepcore tensors are not pickled; save them with dc.save")
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        return _C.to_dlpack(self._a)
+        return _C.to_dlpack(self._a, max_version)
 
     def __dlpack_device__(self):
         d = self._a.device

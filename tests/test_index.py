@@ -203,6 +203,13 @@ def test_large_gather_uses_all_paths():
     i0, i2 = rng.integers(0, 40, (3, 5)), rng.integers(0, 64, (5,))
     np.testing.assert_array_equal(x[i0, :, i2].numpy(), b[i0, :, i2])
     np.testing.assert_array_equal(x[:, [3, 0, 29]].numpy(), b[:, [3, 0, 29]])
+    # Enough work to split over threads, with chunks ending inside blocks.
+    c = rng.standard_normal((500, 301))
+    rows = rng.integers(-500, 500, 401)
+    np.testing.assert_array_equal(dc.tensor(c)[rows].numpy(), c[rows])
+    cols = rng.integers(0, 301, 777)
+    np.testing.assert_array_equal(dc.tensor(c)[:64, cols].numpy(), c[:64, cols])
+    np.testing.assert_array_equal(_tensor(c, "transposed")[rows[:, None], 5:].numpy(), c[rows[:, None], 5:])
 
 
 # ------------------------------------------------------------------ native ops
@@ -253,7 +260,7 @@ def test_native_index_errors():
 def test_native_index_put_accumulate_and_assign():
     rng = np.random.default_rng(2)
     # Accumulate with duplicates: np.add.at is the reference (integer values: exact sums).
-    for shape, inds in [((10,), [rng.integers(-10, 10, 1000)]),
+    for shape, inds in [((10,), [rng.integers(-10, 10, 3000)]),
                         ((50, 300), [rng.integers(0, 50, 400)]),
                         ((6, 7, 8), [rng.integers(0, 6, (4, 5)), None, rng.integers(0, 8, (5,))])]:
         a = rng.integers(-5, 5, shape).astype(np.float64)

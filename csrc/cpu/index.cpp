@@ -5,10 +5,10 @@
 //   out[b, r] = a[off(b) + r],   off(b) = sum_j idx_j[b] * stride_j
 // (r stands for the block position's offset). No FLOPs: it moves nb*R
 // elements (2 * nb*R * itemsize bytes, read and write) plus 8 bytes per index
-// value read. off(b) is worked out once (nb int64s); the copy is then split
-// over threads on the flat range nb*R, so many small blocks (embedding
-// lookups, x[idx] on 1-D tensors) and a few big ones (two rows of a wide
-// matrix) both use every core.
+// value read. off(b) is worked out in batches of 1024 positions on the stack;
+// the copy is split over threads on the flat range nb*R, so many small
+// blocks (embedding lookups, x[idx] on 1-D tensors) and a few big ones (two
+// rows of a wide matrix) both use every core.
 //
 // index_put with accumulate adds into locations that repeat when indices do.
 // To stay race-free and deterministic it splits the block positions r over
@@ -134,31 +134,26 @@ void block_range(const T* src, T* dst, const Block& g, int64_t r0, int64_t r1, O
   }
 }
 
-// off[b] = sum_j wrap(idx_j[b]) * a.strides[dims[j]] for the positions b of B.
-std::vector<int64_t> index_offsets(const Array& a, const IndexPlan& p) {
-  const int64_t nb = shape_numel(p.bshape);
-  std::vector<int64_t> off(nb, 0);
-  parallel_for(0, nb, kGrainSize, [&](int64_t b0, int64_t b1) {
-    for (size_t j = 0; j < p.idx.size(); ++j) {
-      const int64_t* base = p.idx[j].data<int64_t>();
-      const int64_t size = a.shape()[p.dims[j]], stride = a.strides()[p.dims[j]];
-      walk(p.bshape, p.idx[j].strides(), b0, b1, [&](int64_t b, int64_t o) {
-        const int64_t v = base[o];
-        off[b] += (v < 0 ? v + size : v) * stride;
-      });
-    }
-  });
-  return off;
+// Positions are handled in batches whose offsets fit on the stack.
+constexpr int64_t kBatch = 1024;
+
+// off[k] = sum_j wrap(idx_j[b]) * a.strides[dims[j]] for the positions
+// b = b0 + k < b0 + n of B: where each block starts in a.
+void index_offsets(const Array& a, const IndexPlan& p, int64_t b0, int64_t n, int64_t* off) {
+  std::fill(off, off + n, int64_t(0));
+  for (size_t j = 0; j < p.idx.size(); ++j) {
+    const int64_t* base = p.idx[j].data<int64_t>();
+    const int64_t size = a.shape()[p.dims[j]], stride = a.strides()[p.dims[j]];
+    walk(p.bshape, p.idx[j].strides(), b0, b0 + n, [&](int64_t b, int64_t o) {
+      const int64_t v = base[o];
+      off[b - b0] += (v < 0 ? v + size : v) * stride;
+    });
+  }
 }
 
-// The offsets of the positions of `shape` under `strides`.
-std::vector<int64_t> position_offsets(const Shape& shape, const Shape& strides) {
-  const int64_t n = shape_numel(shape);
-  std::vector<int64_t> off(n);
-  parallel_for(0, n, kGrainSize, [&](int64_t b0, int64_t b1) {
-    walk(shape, strides, b0, b1, [&](int64_t b, int64_t o) { off[b] = o; });
-  });
-  return off;
+// off[k] = the offset of position b0 + k of `shape` under `strides`.
+void position_offsets(const Shape& shape, const Shape& strides, int64_t b0, int64_t n, int64_t* off) {
+  walk(shape, strides, b0, b0 + n, [&](int64_t b, int64_t o) { off[b - b0] = o; });
 }
 
 // Strides of an array with plan.result_shape, split into B's dims and the rest.
@@ -184,25 +179,34 @@ void index_typed(const Array& out, const Array& a, const IndexPlan& p) {
   split_result(out, p, &bstr, &ostr);
   const int64_t nb = shape_numel(p.bshape), R = shape_numel(rshape);
   if (nb == 0 || R == 0) return;
-  const std::vector<int64_t> src = index_offsets(a, p);
-  const std::vector<int64_t> dst = position_offsets(p.bshape, bstr);
+  // out is contiguous and B's dims are consecutive in it: block b starts at b * bstride.
+  int64_t bstride = 1;
+  for (size_t d = p.b_at + p.bshape.size(); d < p.result_shape.size(); ++d) bstride *= p.result_shape[d];
   const T* ap = a.data<T>();
   T* op = out.data<T>();
   if (R == 1) {
     parallel_for(0, nb, kGrainSize, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) op[dst[b]] = ap[src[b]];
+      int64_t off[kBatch];
+      for (int64_t bb = b0; bb < b1; bb += kBatch) {
+        const int64_t n = std::min(kBatch, b1 - bb);
+        index_offsets(a, p, bb, n, off);
+        for (int64_t k = 0; k < n; ++k) op[(bb + k) * bstride] = ap[off[k]];
+      }
     });
     return;
   }
   const Block g = make_block(rshape, astr, ostr);
   parallel_for(0, nb * R, kGrainSize, [&](int64_t s, int64_t e) {
-    int64_t b = s / R, r = s % R;
-    while (s < e) {
-      const int64_t n = std::min(R - r, e - s);
-      block_range(ap + src[b], op + dst[b], g, r, r + n, Assign{});
-      s += n;
-      ++b;
-      r = 0;
+    int64_t off[kBatch];
+    const int64_t first = s / R, end = (e - 1) / R + 1;  // the blocks this chunk touches
+    for (int64_t bb = first; bb < end; bb += kBatch) {
+      const int64_t n = std::min(kBatch, end - bb);
+      index_offsets(a, p, bb, n, off);
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t b = bb + k;
+        block_range(ap + off[k], op + b * bstride, g, std::max<int64_t>(s - b * R, 0),
+                    std::min(e - b * R, R), Assign{});
+      }
     }
   });
 }
@@ -214,14 +218,24 @@ void index_put_typed(const Array& a, const Array& v, const IndexPlan& p, Op op) 
   split_result(v, p, &bstr, &vstr);
   const int64_t nb = shape_numel(p.bshape), R = shape_numel(rshape);
   if (nb == 0 || R == 0) return;
-  const std::vector<int64_t> dst = index_offsets(a, p);
-  const std::vector<int64_t> src = position_offsets(p.bshape, bstr);
   T* ap = a.data<T>();
   const T* vp = v.data<T>();
   if (R == 1) {  // in index order: the last write wins, sums have a fixed order
-    for (int64_t b = 0; b < nb; ++b) op(ap[dst[b]], vp[src[b]]);
+    int64_t dst[kBatch], src[kBatch];
+    for (int64_t bb = 0; bb < nb; bb += kBatch) {
+      const int64_t n = std::min(kBatch, nb - bb);
+      index_offsets(a, p, bb, n, dst);
+      position_offsets(p.bshape, bstr, bb, n, src);
+      for (int64_t k = 0; k < n; ++k) op(ap[dst[k]], vp[src[k]]);
+    }
     return;
   }
+  // Every thread walks all blocks: work out their offsets once.
+  std::vector<int64_t> dst(nb), src(nb);
+  parallel_for(0, nb, kGrainSize, [&](int64_t b0, int64_t b1) {
+    index_offsets(a, p, b0, b1 - b0, dst.data() + b0);
+    position_offsets(p.bshape, bstr, b0, b1 - b0, src.data() + b0);
+  });
   const Block g = make_block(rshape, vstr, astr);
   // Threads own disjoint block positions; at least 64 each, so that they do
   // not share cache lines of the destination.

@@ -260,8 +260,10 @@ class AdvancedIndex(Function):
 
 
 def __getitem__(self, key):
-    a, ops, adv = _parse(self, key)
     track = self._requires_grad and grad_mode.state.enabled
+    if type(key) is int and not track and self._a.ndim:  # the common t[i], e.g. iteration
+        return _make(_C.select(self._a, 0, key))
+    a, ops, adv = _parse(self, key)
     if not adv:
         return BasicIndex.apply(self, a, ops) if track else _make(a)
     indices = _index_list(adv)

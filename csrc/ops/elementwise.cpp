@@ -61,25 +61,28 @@ Array scalar_array(double value, DType dtype, Device device) {
 
 namespace {
 
-struct Prepared {
-  Array a, b;
-  Shape shape;
-  DType dtype;
-};
-
-// Promotes both operands to one dtype and broadcasts their shapes.
-Prepared prepare(const char* op, const Array& a, const Array& b, DType dtype) {
+// Runs kernel(out, a, b) with both operands converted to `dtype` (no copy when
+// they already have it) and out allocated with the broadcast shape.
+template <class Kernel>
+Array run_broadcast(const char* op, const Array& a, const Array& b, DType compute, DType result,
+                    Kernel kernel) {
   check_same_device(op, a, b);
   require_cpu(op, a);
-  return {to_dtype(a, dtype), to_dtype(b, dtype), broadcast_shapes(op, a.shape(), b.shape()),
-          dtype};
+  Array out = Array::empty(a.shape() == b.shape() ? a.shape()
+                                                  : broadcast_shapes(op, a.shape(), b.shape()),
+                           result, a.device());
+  if (a.dtype() == compute && b.dtype() == compute) {
+    kernel(out, a, b);
+  } else {
+    kernel(out, to_dtype(a, compute), to_dtype(b, compute));
+  }
+  return out;
 }
 
 Array run_binary(const char* op, BinaryOp kind, const Array& a, const Array& b, DType dtype) {
-  Prepared p = prepare(op, a, b, dtype);
-  Array out = Array::empty(p.shape, dtype, a.device());
-  cpu::binary(kind, out, p.a, p.b);
-  return out;
+  return run_broadcast(op, a, b, dtype, dtype, [kind](const Array& o, const Array& x, const Array& y) {
+    cpu::binary(kind, o, x, y);
+  });
 }
 
 Array arith(const char* op, BinaryOp kind, const Array& a, const Array& b) {
@@ -95,10 +98,10 @@ Array bitwise(const char* op, BinaryOp kind, const Array& a, const Array& b) {
 }
 
 Array compare(const char* op, CompareOp kind, const Array& a, const Array& b) {
-  Prepared p = prepare(op, a, b, promote_types(op, a.dtype(), b.dtype()));
-  Array out = Array::empty(p.shape, DType::Bool, a.device());
-  cpu::compare(kind, out, p.a, p.b);
-  return out;
+  return run_broadcast(op, a, b, promote_types(op, a.dtype(), b.dtype()), DType::Bool,
+                       [kind](const Array& o, const Array& x, const Array& y) {
+                         cpu::compare(kind, o, x, y);
+                       });
 }
 
 // Math functions compute in floating point: bool/int64 inputs become float32.
@@ -203,10 +206,13 @@ Array where(const Array& cond, const Array& a, const Array& b) {
   if (cond.dtype() != DType::Bool)
     fail<TypeError>("where: condition must be a bool tensor, got ", dtype_name(cond.dtype()));
   check_same_device("where", cond, a);
-  Prepared p = prepare("where", a, b, promote_types("where", a.dtype(), b.dtype()));
-  Shape shape = broadcast_shapes("where", cond.shape(), p.shape);
-  Array out = Array::empty(shape, p.dtype, a.device());
-  cpu::where(out, cond, p.a, p.b);
+  check_same_device("where", a, b);
+  require_cpu("where", cond);
+  DType t = promote_types("where", a.dtype(), b.dtype());
+  Shape shape = broadcast_shapes("where", cond.shape(),
+                                 broadcast_shapes("where", a.shape(), b.shape()));
+  Array out = Array::empty(shape, t, a.device());
+  cpu::where(out, cond, to_dtype(a, t), to_dtype(b, t));
   return out;
 }
 

@@ -23,6 +23,7 @@ Array Array::empty(const Shape& shape, DType dtype, Device device) {
 int64_t Array::numel() const { return shape_numel(shape_); }
 
 bool Array::is_contiguous() const {
+  if (numel() == 0) return true;  // as PyTorch: nothing to lay out
   int64_t expected = 1;
   for (int64_t d = ndim() - 1; d >= 0; --d) {
     if (shape_[d] == 1) continue;

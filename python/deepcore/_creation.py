@@ -1,5 +1,6 @@
 """Creation functions: dc.tensor, from_numpy, zeros, ones, full, arange, rand ..."""
 import numbers
+import operator
 
 import numpy as np
 
@@ -31,13 +32,9 @@ def _shape(op, size):
         if isinstance(size, Tensor):
             size = size.tolist()
     try:
-        shape = [int(s) for s in size]
+        return [operator.index(s) for s in size]
     except TypeError:
         raise TypeError(f"{op}: size must be a sequence of ints, got {size!r}") from None
-    for s, orig in zip(shape, size):
-        if isinstance(orig, float) or isinstance(orig, bool):
-            raise TypeError(f"{op}: size must be ints, got {orig!r}")
-    return shape
 
 
 def _default(dtype, op, default=float32):

@@ -13,16 +13,16 @@ def tensor_repr(t):
     arr = _C.to_numpy(a)
     prefix = "tensor("
     if arr.size == 0:
-        body = "[]" if arr.ndim <= 1 else "[]"
+        body = "[]"
     else:
         opts = dict(separator=", ", prefix=prefix, threshold=1000, edgeitems=3)
         if t.dtype.is_floating_point:
+            finite = arr[np.isfinite(arr)]
+            integral = np.all(finite == np.round(finite))
+            # PyTorch: whole numbers print as "1.", others with 4 decimals "1.0000".
             opts["precision"] = 4
-            opts["floatmode"] = "maxprec_equal" if np.all(np.isfinite(arr)) and \
-                np.all(arr == np.round(arr)) else "maxprec"
+            opts["floatmode"] = "maxprec" if integral else "fixed"
         body = np.array2string(arr, **opts)
-        if t.dtype is bool_:
-            body = body.replace("True", "True").replace("False", "False")
     extras = []
     if t.device.type != "cpu":
         extras.append(f"device='{t.device}'")

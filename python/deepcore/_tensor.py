@@ -25,10 +25,16 @@ class Tensor:
     _retains_grad = False
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
-    def __init__(self, data=None, *, dtype=None, device=None, requires_grad=False):
-        from ._creation import tensor
-        t = tensor([] if data is None else data, dtype=dtype, device=device,
-                   requires_grad=requires_grad)
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        """``Tensor(data)`` copies data as float32 (PyTorch's default tensor type);
+        ``Tensor(2, 3)`` is an uninitialised 2x3 tensor. Prefer ``dc.tensor``."""
+        from ._creation import empty, tensor
+        from ._dtype import float32
+        dtype = float32 if dtype is None else dtype
+        if args and all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            t = empty(*args, dtype=dtype, device=device)
+        else:
+            t = tensor(args[0] if args else [], dtype=dtype, device=device)
         self._a = t._a
         self.requires_grad = requires_grad
 
@@ -281,7 +287,7 @@ class Tensor:
         raise TypeError("deepcore tensors are not pickled; save them with dc.save")
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        return _C.to_dlpack(self._a)
+        return _C.to_dlpack(self._a, max_version)
 
     def __dlpack_device__(self):
         d = self._a.device

@@ -64,6 +64,9 @@ def run_backward(tensor, grad, retain_graph):
             grads = node.backward(node, g)
             if not isinstance(grads, tuple):
                 grads = (grads,)
+            if len(grads) != len(node.next_functions):
+                raise RuntimeError(f"{node.name()}: backward returned {len(grads)} gradients "
+                                   f"but forward had {len(node.next_functions)} inputs")
             for nxt, gi in zip(node.next_functions, grads):
                 if nxt is None or gi is None:
                     continue

@@ -5,6 +5,7 @@ Each differentiable op is a Function with its backward beside its forward;
 other operand's dtype (ints into bool tensors give int64, floats into
 integer tensors give float32), as PyTorch's scalar promotion.
 """
+import builtins
 import numbers
 
 import numpy as np
@@ -23,7 +24,7 @@ def _scalar_tensor(x, like):
         dt = like.dtype
     elif isinstance(x, numbers.Integral):
         dt = int64 if like.dtype is bool_ else like.dtype
-        if abs(int(x)) > 2 ** 53 and dt is int64:
+        if builtins.abs(int(x)) > 2 ** 53 and dt is int64:
             return _make(_C.from_numpy(np.array(int(x), dtype=np.int64)))
     elif isinstance(x, numbers.Real):
         dt = like.dtype if like.dtype.is_floating_point else float32
@@ -91,7 +92,8 @@ class Add(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return sum_to(grad, sa), sum_to(grad, sb)
+        need = ctx.needs_input_grad
+        return sum_to(grad, sa) if need[0] else None, sum_to(grad, sb) if need[1] else None
 
 
 class Sub(Function):
@@ -103,7 +105,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        return sum_to(grad, sa), sum_to(-grad, sb) if ctx.needs_input_grad[1] else None
+        need = ctx.needs_input_grad
+        return sum_to(grad, sa) if need[0] else None, sum_to(-grad, sb) if need[1] else None
 
 
 class Mul(Function):

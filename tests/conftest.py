@@ -1,0 +1,53 @@
+"""Shared test helpers: random inputs as numpy arrays and matching tensors."""
+import numpy as np
+import pytest
+
+import deepcore as dc
+
+DTYPES = {"float32": (dc.float32, np.float32), "float64": (dc.float64, np.float64),
+          "int64": (dc.int64, np.int64), "bool": (dc.bool, np.bool_)}
+
+
+def make(shape, dtype="float64", low=-2.0, high=2.0, seed=0, noncontig=False):
+    """(numpy array, tensor) with the same values; noncontig gives a transposed view."""
+    rng = np.random.default_rng(seed)
+    if dtype == "bool":
+        a = rng.random(shape) > 0.5
+    elif dtype == "int64":
+        a = rng.integers(-5, 6, size=shape).astype(np.int64)
+    else:
+        a = rng.uniform(low, high, size=shape).astype(DTYPES[dtype][1])
+    if noncontig and a.ndim >= 2:
+        base = np.ascontiguousarray(np.swapaxes(a, -1, -2))
+        t = dc.from_numpy(base).transpose(-1, -2)
+        assert not t.is_contiguous()
+        return a, t
+    return a, dc.tensor(a)
+
+
+def leaf(a):
+    """A float64 leaf tensor requiring grad, for gradcheck."""
+    return dc.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+
+
+def assert_close(t, expected, rtol=1e-6, atol=1e-6, dtype=None):
+    """Tensor t equals numpy `expected` in shape, dtype (if given) and values."""
+    assert isinstance(t, dc.Tensor), type(t)
+    got = t.detach().numpy()
+    expected = np.asarray(expected)
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    if dtype is not None:
+        assert t.dtype == dtype, (t.dtype, dtype)
+    if expected.dtype.kind in "biu":
+        np.testing.assert_array_equal(got, expected)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_state():
+    """Tests may change threads or the seed; put them back."""
+    threads = dc.get_num_threads()
+    yield
+    dc.set_num_threads(threads)
+    dc.autograd.grad_mode.state.enabled = True

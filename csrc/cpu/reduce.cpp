@@ -4,13 +4,13 @@
 // the K elements of an output into an accumulator:
 //   sum/mean  a double (float inputs: float32 sums are exact enough for
 //             1e7+ elements) or a wrapping uint64 (int64/bool inputs);
-//   var       Welford's (n, mean, M2); partial states merge with Chan et
+//   var/std   Welford's (n, mean, M2); partial states merge with Chan et
 //             al.'s formula, so blocks and lanes never lose accuracy;
 //   max/min   the best value, NaN wins;
 //   arg ops   (value, index), ties to the lower index (so the fold order
 //             never changes the answer), NaN wins.
-// Cost: M*K reads of 4 or 8 bytes and ~1 FLOP each (var: ~6 and a division):
-// memory-bound except var. Partial states cost M*blocks accumulators.
+// Cost: M*K reads of 4 or 8 bytes and ~1 FLOP each (var/std: ~6 and a
+// division): memory-bound except var/std. Partial states cost M*blocks accumulators.
 //
 // Engine (one for every op). Reduced dims and kept dims are each merged where
 // their strides allow and size-1 dims dropped, then:
@@ -38,7 +38,7 @@ namespace dc::cpu {
 
 namespace {
 
-constexpr int kLanes = 8;           // independent accumulators on the row path
+constexpr int kLanes = 16;          // independent accumulators on the row path
 constexpr int64_t kTileBytes = 32768;  // accumulators per task on the column path (L1)
 constexpr int kRows = 4;            // reduced positions per pass on the column path
 constexpr int64_t kMinTasks = 64;   // below this many output tasks, split the reduction
@@ -82,7 +82,7 @@ struct Welford {
   double n, mean, m2;
 };
 
-template <class T>
+template <class T, bool Sqrt>
 struct VarR {
   using In = T;
   using Acc = Welford;
@@ -108,7 +108,8 @@ struct VarR {
   }
   void store(int64_t m, const Acc& a) const {
     // Divisor max(0, n - correction), as PyTorch: 0 gives inf or nan.
-    out[m] = static_cast<T>(a.m2 / std::max(0.0, a.n - correction));
+    double v = a.m2 / std::max(0.0, a.n - correction);
+    out[m] = static_cast<T>(Sqrt ? std::sqrt(v) : v);
   }
 };
 
@@ -266,12 +267,18 @@ inline void fold_run(const R& r, typename R::Acc& acc, const typename R::In* x, 
   if (n >= 2 * kLanes) {
     Acc lane[kLanes];
     for (int k = 0; k < kLanes; ++k) lane[k] = r.init();
+    // Lanes are independent: `omp simd` lets the compiler vectorise the
+    // selects of max/min too, which it otherwise keeps as scalar branches.
     if (s == 1) {
-      for (; i + kLanes <= n; i += kLanes)
+      for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
         for (int k = 0; k < kLanes; ++k) r.step(lane[k], x[i + k], i0 + (i + k) * is);
+      }
     } else {
-      for (; i + kLanes <= n; i += kLanes)
+      for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
         for (int k = 0; k < kLanes; ++k) r.step(lane[k], x[(i + k) * s], i0 + (i + k) * is);
+      }
     }
     for (int k = 0; k < kLanes; ++k) r.combine(acc, lane[k]);
   }
@@ -285,6 +292,7 @@ template <int N, class R>
 inline void fold_rows(const R& r, typename R::Acc* acc, const typename R::In* const* x,
                       const int64_t* idx, int64_t s, int64_t w) {
   if (s == 1) {
+#pragma omp simd
     for (int64_t j = 0; j < w; ++j) {
       typename R::Acc a = acc[j];
       for (int k = 0; k < N; ++k) r.step(a, x[k][j], idx[k]);
@@ -435,7 +443,9 @@ void run(const R& r, const Array& a, const std::vector<bool>& reduced) {
     return;
   }
   const auto* x = a.data<typename R::In>();
-  // The dim with the smallest stride decides the path; ties go to the rows.
+  // The dim with the smallest stride decides the path (ties go to the rows),
+  // except that short inner runs (too short for the lanes: a softmax's max
+  // over 10 classes) go to the columns, which interleave many outputs' folds.
   size_t ci = 0;
   int64_t kept_min = std::numeric_limits<int64_t>::max();
   for (size_t d = 0; d < g.kept.size(); ++d) {
@@ -444,10 +454,17 @@ void run(const R& r, const Array& a, const std::vector<bool>& reduced) {
       ci = d;
     }
   }
-  int64_t red_min = std::numeric_limits<int64_t>::max();
-  for (const Dim& d : g.red) red_min = std::min<int64_t>(red_min, std::llabs(d.stride));
-  if (!g.kept.empty() && kept_min < red_min) run_columns(r, g, ci, x);
-  else run_rows(r, g, x);
+  int64_t red_min = std::numeric_limits<int64_t>::max(), inner_size = 1;
+  for (const Dim& d : g.red) {
+    if (std::llabs(d.stride) < red_min) {
+      red_min = std::llabs(d.stride);
+      inner_size = d.size;
+    }
+  }
+  if (!g.kept.empty() && (kept_min < red_min || inner_size < 2 * kLanes))
+    run_columns(r, g, ci, x);
+  else
+    run_rows(r, g, x);
 }
 
 int64_t reduced_count(const Array& a, const std::vector<bool>& reduced) {
@@ -473,7 +490,10 @@ void reduce(ReduceOp op, const Array& out, const Array& a, const std::vector<boo
           return run(SumR<T, T, true>{out.data<T>(), reduced_count(a, reduced)}, a, reduced);
         else return;
       case ReduceOp::Var:
-        if constexpr (fp) return run(VarR<T>{out.data<T>(), correction}, a, reduced);
+        if constexpr (fp) return run(VarR<T, false>{out.data<T>(), correction}, a, reduced);
+        else return;
+      case ReduceOp::Std:
+        if constexpr (fp) return run(VarR<T, true>{out.data<T>(), correction}, a, reduced);
         else return;
       case ReduceOp::Max: return run(ExtremeR<T, true>{out.data<T>()}, a, reduced);
       case ReduceOp::Min: return run(ExtremeR<T, false>{out.data<T>()}, a, reduced);

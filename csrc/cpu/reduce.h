@@ -9,10 +9,10 @@
 
 namespace dc::cpu {
 
-enum class ReduceOp { Sum, Mean, Max, Min, All, Any, Var };
+enum class ReduceOp { Sum, Mean, Max, Min, All, Any, Var, Std };
 
 // out = op over the flagged dims of a. Sum of bool/int64 writes int64; All/Any
-// write bool; the others write a's dtype. `correction` is used by Var only.
+// write bool; the others write a's dtype. `correction` is used by Var/Std only.
 void reduce(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced,
             double correction = 0.0);
 

@@ -94,6 +94,11 @@ Array var(const Array& a, const Dims& dims, double correction, bool keepdim) {
   return reduce_to("var", cpu::ReduceOp::Var, a.dtype(), a, dims, keepdim, correction);
 }
 
+Array stddev(const Array& a, const Dims& dims, double correction, bool keepdim) {
+  require_floating("std", a);
+  return reduce_to("std", cpu::ReduceOp::Std, a.dtype(), a, dims, keepdim, correction);
+}
+
 Array amax(const Array& a, const Dims& dims, bool keepdim) {
   return reduce_to("amax", cpu::ReduceOp::Max, a.dtype(), a, dims, keepdim, 0.0, true);
 }

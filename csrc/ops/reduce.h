@@ -4,9 +4,9 @@
 // array accepts dim 0 and -1.
 //
 // Dtypes: sum of bool/int64 gives int64, of floats the input's dtype; mean
-// and var need floating inputs; amax/amin/max_dim/min_dim keep the dtype;
+// var and std need floating inputs; amax/amin/max_dim/min_dim keep the dtype;
 // all/any give bool; indices are int64.
-// Empty reductions: sum 0, mean nan, var nan, all true, any false; amax,
+// Empty reductions: sum 0, mean nan, var/std nan, all true, any false; amax,
 // amin, argmax, argmin, max_dim and min_dim raise (there is no identity).
 #pragma once
 #include <optional>
@@ -23,6 +23,8 @@ Array mean(const Array& a, const Dims& dims, bool keepdim);
 // Sum of squared deviations / max(0, n - correction): correction 1 is the
 // unbiased estimate; n <= correction gives inf or nan, as PyTorch.
 Array var(const Array& a, const Dims& dims, double correction, bool keepdim);
+// sqrt(var(...)).
+Array stddev(const Array& a, const Dims& dims, double correction, bool keepdim);
 // NaN propagates.
 Array amax(const Array& a, const Dims& dims, bool keepdim);
 Array amin(const Array& a, const Dims& dims, bool keepdim);

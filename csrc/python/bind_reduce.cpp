@@ -10,6 +10,8 @@ void bind_reduce(py::module_& m) {
         py::arg("keepdim") = false);
   m.def("var", &dc::var, "variance over dims with divisor max(0, n - correction)",
         py::arg("a"), py::arg("dims"), py::arg("correction") = 1.0, py::arg("keepdim") = false);
+  m.def("std", &dc::stddev, "standard deviation: sqrt of var", py::arg("a"), py::arg("dims"),
+        py::arg("correction") = 1.0, py::arg("keepdim") = false);
   m.def("amax", &dc::amax, "max over dims, NaN-propagating", py::arg("a"), py::arg("dims"),
         py::arg("keepdim") = false);
   m.def("amin", &dc::amin, "min over dims, NaN-propagating", py::arg("a"), py::arg("dims"),

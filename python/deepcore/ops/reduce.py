@@ -155,7 +155,7 @@ class Var(Function):
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims, correction, keepdim):
-        out = _make(_C.sqrt(_C.var(x._a, dims, correction, keepdim)))
+        out = _make(_C.std(x._a, dims, correction, keepdim))
         if ctx:
             ctx.save_for_backward(x, out)
             ctx.args = dims, correction, keepdim

@@ -1,0 +1,516 @@
+// CPU reductions: sum, mean, var, amax/amin, all/any, argmax/argmin (with values).
+//
+// Math. The input is seen as M outputs x K reduced positions; each op folds
+// the K elements of an output into an accumulator:
+//   sum/mean  a double (float inputs: float32 sums are exact enough for
+//             1e7+ elements) or a wrapping uint64 (int64/bool inputs);
+//   var/std   Welford's (n, mean, M2); partial states merge with Chan et
+//             al.'s formula, so blocks and lanes never lose accuracy;
+//   max/min   the best value, NaN wins;
+//   arg ops   (value, index), ties to the lower index (so the fold order
+//             never changes the answer), NaN wins.
+// Cost: M*K reads of 4 or 8 bytes and ~1 FLOP each (var/std: ~6 and a
+// division): memory-bound except var/std. Partial states cost M*blocks accumulators.
+//
+// Engine (one for every op). Reduced dims and kept dims are each merged where
+// their strides allow and size-1 dims dropped, then:
+//  - row path, when the dim with the smallest stride is reduced (sum over the
+//    classes of (N, C), over H*W): each output folds contiguous runs of its
+//    reduced elements with kLanes independent accumulators (vectorisable, and
+//    shorter error chains than one running sum);
+//  - column path, when that dim is kept (sum over the batch dim of (N, F)):
+//    a tile of kTile outputs takes one input row segment per reduced position,
+//    a contiguous, vectorisable loop across outputs.
+// Threads: tasks are (output group, reduction block). With few outputs the
+// reduction itself is cut into blocks whose partial states are combined in
+// block order afterwards. Block counts depend on shapes only, never on the
+// thread count, so a result is bitwise the same for any number of threads.
+#include "cpu/reduce.h"
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <type_traits>
+#include "core/threads.h"
+
+namespace dc::cpu {
+
+namespace {
+
+constexpr int kLanes = 16;          // independent accumulators on the row path
+constexpr int64_t kTileBytes = 32768;  // accumulators per task on the column path (L1)
+constexpr int kRows = 4;            // reduced positions per pass on the column path
+constexpr int64_t kMinTasks = 64;   // below this many output tasks, split the reduction
+constexpr int kMaxDims = 64;        // check_shape's limit
+
+template <class T> inline bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return v != v;
+  else return false;
+}
+
+template <class T> constexpr T lowest() {
+  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
+  else return std::numeric_limits<T>::lowest();
+}
+template <class T> constexpr T highest() {
+  if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
+  else return std::numeric_limits<T>::max();
+}
+
+// ---------------------------------------------------------------- reducers
+// Each has In, Acc, init(), step(acc, value, index), combine(acc, other) and
+// store(output_position, acc). `index` is the element's position among the
+// reduced elements (row-major over the reduced dims); only arg ops use it.
+
+template <class T, class Out, bool Mean>
+struct SumR {
+  using In = T;
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+  Out* out;
+  int64_t count;
+  Acc init() const { return Acc(0); }
+  void step(Acc& a, T v, int64_t) const { a += static_cast<Acc>(v); }
+  void combine(Acc& a, const Acc& b) const { a += b; }
+  void store(int64_t m, const Acc& a) const {
+    if constexpr (Mean) out[m] = static_cast<Out>(a / static_cast<double>(count));
+    else out[m] = static_cast<Out>(a);
+  }
+};
+
+struct Welford {
+  double n, mean, m2;
+};
+
+template <class T, bool Sqrt>
+struct VarR {
+  using In = T;
+  using Acc = Welford;
+  T* out;
+  double correction;
+  Acc init() const { return {0.0, 0.0, 0.0}; }
+  void step(Acc& a, T v, int64_t) const {
+    a.n += 1.0;
+    double d = v - a.mean;
+    a.mean += d / a.n;
+    a.m2 += d * (v - a.mean);
+  }
+  void combine(Acc& a, const Acc& b) const {
+    if (b.n == 0) return;
+    if (a.n == 0) {
+      a = b;
+      return;
+    }
+    double n = a.n + b.n, d = b.mean - a.mean;
+    a.mean += d * (b.n / n);
+    a.m2 += b.m2 + d * d * (a.n * b.n / n);
+    a.n = n;
+  }
+  void store(int64_t m, const Acc& a) const {
+    // Divisor max(0, n - correction), as PyTorch: 0 gives inf or nan.
+    double v = a.m2 / std::max(0.0, a.n - correction);
+    out[m] = static_cast<T>(Sqrt ? std::sqrt(v) : v);
+  }
+};
+
+template <class T, bool IsMax>
+struct ExtremeR {
+  using In = T;
+  using Acc = T;
+  T* out;
+  Acc init() const { return IsMax ? lowest<T>() : highest<T>(); }
+  void step(Acc& a, T v, int64_t) const {
+    bool take = (IsMax ? v > a : v < a) | is_nan(v);  // NaN, once in, stays
+    a = take ? v : a;
+  }
+  void combine(Acc& a, const Acc& b) const { step(a, b, 0); }
+  void store(int64_t m, const Acc& a) const { out[m] = a; }
+};
+
+template <class T, bool IsAll>
+struct LogicR {
+  using In = T;
+  using Acc = bool;
+  bool* out;
+  Acc init() const { return IsAll; }
+  void step(Acc& a, T v, int64_t) const {
+    if constexpr (IsAll) a = a && (v != T(0));
+    else a = a || (v != T(0));
+  }
+  void combine(Acc& a, const Acc& b) const {
+    if constexpr (IsAll) a = a && b;
+    else a = a || b;
+  }
+  void store(int64_t m, const Acc& a) const { out[m] = a; }
+};
+
+template <class T>
+struct ValIdx {
+  T v;
+  int64_t i;
+};
+
+template <class T, bool IsMax>
+struct ArgR {
+  using In = T;
+  using Acc = ValIdx<T>;
+  T* values;  // may be null (argmax)
+  int64_t* indices;
+  Acc init() const { return {IsMax ? lowest<T>() : highest<T>(), std::numeric_limits<int64_t>::max()}; }
+  void step(Acc& a, T v, int64_t i) const {
+    bool take;
+    if (is_nan(a.v)) take = is_nan(v) && i < a.i;
+    else if (is_nan(v)) take = true;
+    else take = (IsMax ? v > a.v : v < a.v) || (v == a.v && i < a.i);
+    if (take) a = {v, i};
+  }
+  void combine(Acc& a, const Acc& b) const { step(a, b.v, b.i); }
+  void store(int64_t m, const Acc& a) const {
+    if (values) values[m] = a.v;
+    indices[m] = a.i;
+  }
+};
+
+// ---------------------------------------------------------------- geometry
+struct Dim {
+  int64_t size;
+  int64_t stride;  // input stride, in elements
+  int64_t index;   // reduced dims: weight in the reduced-position index; kept dims on
+                   // the column path: output stride
+};
+
+struct Geometry {
+  std::vector<Dim> kept, red;  // logical order, merged, size-1 dims dropped
+  int64_t M = 1, K = 1;        // outputs, reduced elements per output
+};
+
+Geometry make_geometry(const Array& a, const std::vector<bool>& reduced) {
+  Geometry g;
+  const Shape& shape = a.shape();
+  const Shape& strides = a.strides();
+  const int nd = static_cast<int>(a.ndim());
+  std::vector<int64_t> weight(nd, 0);
+  for (int d = nd - 1; d >= 0; --d) {
+    if (reduced[d]) {
+      weight[d] = g.K;
+      g.K *= shape[d];
+    } else {
+      g.M *= shape[d];
+    }
+  }
+  for (int d = 0; d < nd; ++d) {
+    if (shape[d] == 1) continue;
+    std::vector<Dim>& v = reduced[d] ? g.red : g.kept;
+    Dim cur{shape[d], strides[d], weight[d]};
+    if (!v.empty() && v.back().stride == cur.stride * cur.size &&
+        v.back().index == cur.index * cur.size) {
+      v.back() = {v.back().size * cur.size, cur.stride, cur.index};
+    } else {
+      v.push_back(cur);
+    }
+  }
+  return g;
+}
+
+// Walks the positions of a dim list in row-major order, tracking the input
+// offset (sum of idx * stride) and the weighted index (sum of idx * index).
+struct Cursor {
+  const Dim* dims;
+  int n;
+  std::array<int64_t, kMaxDims> idx;
+  int64_t off = 0, index = 0;
+
+  explicit Cursor(const std::vector<Dim>& d) : dims(d.data()), n(static_cast<int>(d.size())) {}
+
+  void seek(int64_t p) {
+    off = index = 0;
+    for (int d = n - 1; d >= 0; --d) {
+      idx[d] = p % dims[d].size;
+      p /= dims[d].size;
+      off += idx[d] * dims[d].stride;
+      index += idx[d] * dims[d].index;
+    }
+  }
+  void reset() {
+    off = index = 0;
+    for (int d = 0; d < n; ++d) idx[d] = 0;
+  }
+  void next() {
+    for (int d = n - 1; d >= 0; --d) {
+      off += dims[d].stride;
+      index += dims[d].index;
+      if (++idx[d] < dims[d].size) return;
+      off -= dims[d].size * dims[d].stride;
+      index -= dims[d].size * dims[d].index;
+      idx[d] = 0;
+    }
+  }
+};
+
+// How many blocks to cut each output's reduction into: 1 when the outputs
+// alone give enough tasks, else enough blocks for ~kMinTasks tasks of at
+// least kGrainSize elements. Depends on shapes only (determinism).
+int64_t num_blocks(int64_t out_tasks, int64_t work_per_out_task, int64_t K) {
+  if (out_tasks >= kMinTasks) return 1;
+  int64_t want = (kMinTasks + out_tasks - 1) / out_tasks;
+  int64_t cap = std::max<int64_t>(1, work_per_out_task / kGrainSize);
+  return std::max<int64_t>(1, std::min({want, cap, K}));
+}
+
+// ---------------------------------------------------------------- folds
+// acc = fold of x[0], x[s], ..., x[(n-1)s] whose indices are i0, i0+is, ...
+template <class R>
+inline void fold_run(const R& r, typename R::Acc& acc, const typename R::In* x, int64_t s,
+                     int64_t n, int64_t i0, int64_t is) {
+  using Acc = typename R::Acc;
+  int64_t i = 0;
+  if (n >= 2 * kLanes) {
+    Acc lane[kLanes];
+    for (int k = 0; k < kLanes; ++k) lane[k] = r.init();
+    // Lanes are independent: `omp simd` lets the compiler vectorise the
+    // selects of max/min too, which it otherwise keeps as scalar branches.
+    if (s == 1) {
+      for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
+        for (int k = 0; k < kLanes; ++k) r.step(lane[k], x[i + k], i0 + (i + k) * is);
+      }
+    } else {
+      for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
+        for (int k = 0; k < kLanes; ++k) r.step(lane[k], x[(i + k) * s], i0 + (i + k) * is);
+      }
+    }
+    for (int k = 0; k < kLanes; ++k) r.combine(acc, lane[k]);
+  }
+  for (; i < n; ++i) r.step(acc, x[i * s], i0 + i * is);
+}
+
+// acc[j] = fold(acc[j], x_0[j*s], ..., x_{n-1}[j*s]) for j < w: n <= kRows
+// reduced positions (row pointers x_k with indices idx_k), w outputs. Several
+// rows per pass keep acc[j] in a register and cut its load/store traffic.
+template <int N, class R>
+inline void fold_rows(const R& r, typename R::Acc* acc, const typename R::In* const* x,
+                      const int64_t* idx, int64_t s, int64_t w) {
+  if (s == 1) {
+#pragma omp simd
+    for (int64_t j = 0; j < w; ++j) {
+      typename R::Acc a = acc[j];
+      for (int k = 0; k < N; ++k) r.step(a, x[k][j], idx[k]);
+      acc[j] = a;
+    }
+  } else {
+    for (int64_t j = 0; j < w; ++j) {
+      typename R::Acc a = acc[j];
+      for (int k = 0; k < N; ++k) r.step(a, x[k][j * s], idx[k]);
+      acc[j] = a;
+    }
+  }
+}
+
+template <class R>
+void combine_partials(const R& r, const std::vector<typename R::Acc>& partial, int64_t nb,
+                      int64_t M) {
+  parallel_for(0, M, std::max<int64_t>(1, kGrainSize / nb), [&](int64_t m0, int64_t m1) {
+    for (int64_t m = m0; m < m1; ++m) {
+      typename R::Acc a = partial[m];
+      for (int64_t b = 1; b < nb; ++b) r.combine(a, partial[b * M + m]);
+      r.store(m, a);
+    }
+  });
+}
+
+// Row path: the reduced dim with the smallest stride is the inner run.
+template <class R>
+void run_rows(const R& r, const Geometry& g, const typename R::In* x) {
+  using Acc = typename R::Acc;
+  std::vector<Dim> outer = g.red;
+  Dim inner{1, 0, 0};
+  if (!outer.empty()) {
+    auto it = std::min_element(outer.begin(), outer.end(), [](const Dim& p, const Dim& q) {
+      return std::llabs(p.stride) < std::llabs(q.stride);
+    });
+    inner = *it;
+    outer.erase(it);
+  }
+  const int64_t L = inner.size, K = g.K, M = g.M;
+  const int64_t nb = num_blocks(M, K, K);
+  std::vector<Acc> partial(nb > 1 ? nb * M : 0);
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, K / nb));
+  parallel_for(0, M * nb, grain, [&](int64_t t0, int64_t t1) {
+    Cursor kc(g.kept), rc(outer);
+    // acc = fold of reduced positions [r0, r1) of the output at input offset `base`.
+    auto fold = [&](Acc& acc, const typename R::In* base, int64_t r0, int64_t r1) {
+      if (r0 == 0) rc.reset();
+      else rc.seek(r0 / L);
+      for (int64_t pos = r0, l = r0 % L; pos < r1; l = 0, rc.next()) {
+        int64_t n = std::min(L - l, r1 - pos);
+        fold_run(r, acc, base + rc.off + l * inner.stride, inner.stride, n,
+                 rc.index + l * inner.index, inner.index);
+        pos += n;
+      }
+    };
+    if (nb == 1) {  // consecutive outputs: walk them without divisions
+      kc.seek(t0);
+      for (int64_t m = t0; m < t1; ++m, kc.next()) {
+        Acc acc = r.init();
+        fold(acc, x + kc.off, 0, K);
+        r.store(m, acc);
+      }
+      return;
+    }
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t m = t / nb, b = t % nb;
+      kc.seek(m);
+      Acc acc = r.init();
+      fold(acc, x + kc.off, K * b / nb, K * (b + 1) / nb);
+      partial[b * M + m] = acc;
+    }
+  });
+  if (nb > 1) combine_partials(r, partial, nb, M);
+}
+
+// Column path: kept dim `ci` has the smallest stride; tiles of its outputs
+// accumulate one row segment per reduced position.
+template <class R>
+void run_columns(const R& r, const Geometry& g, size_t ci, const typename R::In* x) {
+  using Acc = typename R::Acc;
+  const int64_t M = g.M, K = g.K;
+  // Output strides of the kept dims (the output is contiguous over them).
+  std::vector<Dim> others;
+  int64_t col_out_stride = 1;
+  {
+    std::vector<int64_t> ostride(g.kept.size());
+    int64_t os = 1;
+    for (size_t d = g.kept.size(); d-- > 0;) {
+      ostride[d] = os;
+      os *= g.kept[d].size;
+    }
+    for (size_t d = 0; d < g.kept.size(); ++d) {
+      if (d == ci) col_out_stride = ostride[d];
+      else others.push_back({g.kept[d].size, g.kept[d].stride, ostride[d]});
+    }
+  }
+  constexpr int64_t kTile = std::max<int64_t>(1, kTileBytes / sizeof(Acc));
+  const Dim col = g.kept[ci];
+  const int64_t F = col.size, width = std::min(F, kTile);
+  const int64_t tiles = (F + kTile - 1) / kTile;
+  const int64_t out_tasks = (M / F) * tiles;
+  const int64_t nb = num_blocks(out_tasks, K * width, K);
+  std::vector<Acc> partial(nb > 1 ? nb * M : 0);
+  const int64_t grain = std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, K / nb * width));
+  parallel_for(0, out_tasks * nb, grain, [&](int64_t t0, int64_t t1) {
+    Acc acc[kTile];
+    Cursor oc(others), rc(g.red);
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t o = t / nb, b = t % nb;
+      const int64_t j0 = (o % tiles) * kTile, w = std::min(kTile, F - j0);
+      const int64_t r0 = K * b / nb, r1 = K * (b + 1) / nb;
+      oc.seek(o / tiles);  // oc.off: input offset, oc.index: output offset
+      const typename R::In* base = x + oc.off + j0 * col.stride;
+      for (int64_t j = 0; j < w; ++j) acc[j] = r.init();
+      rc.seek(r0);
+      const typename R::In* rows[kRows];
+      int64_t idx[kRows];
+      int64_t pos = r0;
+      for (; pos + kRows <= r1; pos += kRows) {
+        for (int k = 0; k < kRows; ++k, rc.next()) {
+          rows[k] = base + rc.off;
+          idx[k] = rc.index;
+        }
+        fold_rows<kRows>(r, acc, rows, idx, col.stride, w);
+      }
+      for (; pos < r1; ++pos, rc.next()) {
+        rows[0] = base + rc.off;
+        idx[0] = rc.index;
+        fold_rows<1>(r, acc, rows, idx, col.stride, w);
+      }
+      for (int64_t j = 0; j < w; ++j) {
+        const int64_t m = oc.index + (j0 + j) * col_out_stride;
+        if (nb == 1) r.store(m, acc[j]);
+        else partial[b * M + m] = acc[j];
+      }
+    }
+  });
+  if (nb > 1) combine_partials(r, partial, nb, M);
+}
+
+template <class R>
+void run(const R& r, const Array& a, const std::vector<bool>& reduced) {
+  Geometry g = make_geometry(a, reduced);
+  if (g.M == 0) return;
+  if (g.K == 0) {  // an empty reduction: every output is the initial state
+    for (int64_t m = 0; m < g.M; ++m) r.store(m, r.init());
+    return;
+  }
+  const auto* x = a.data<typename R::In>();
+  // The dim with the smallest stride decides the path (ties go to the rows),
+  // except that short inner runs (too short for the lanes: a softmax's max
+  // over 10 classes) go to the columns, which interleave many outputs' folds.
+  size_t ci = 0;
+  int64_t kept_min = std::numeric_limits<int64_t>::max();
+  for (size_t d = 0; d < g.kept.size(); ++d) {
+    if (std::llabs(g.kept[d].stride) < kept_min) {
+      kept_min = std::llabs(g.kept[d].stride);
+      ci = d;
+    }
+  }
+  int64_t red_min = std::numeric_limits<int64_t>::max(), inner_size = 1;
+  for (const Dim& d : g.red) {
+    if (std::llabs(d.stride) < red_min) {
+      red_min = std::llabs(d.stride);
+      inner_size = d.size;
+    }
+  }
+  if (!g.kept.empty() && (kept_min < red_min || inner_size < 2 * kLanes))
+    run_columns(r, g, ci, x);
+  else
+    run_rows(r, g, x);
+}
+
+int64_t reduced_count(const Array& a, const std::vector<bool>& reduced) {
+  int64_t k = 1;
+  for (int64_t d = 0; d < a.ndim(); ++d)
+    if (reduced[d]) k *= a.shape()[d];
+  return k;
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced,
+            double correction) {
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    constexpr bool fp = std::is_floating_point_v<T>;
+    switch (op) {
+      case ReduceOp::Sum:
+        if constexpr (fp) return run(SumR<T, T, false>{out.data<T>(), 0}, a, reduced);
+        else return run(SumR<T, int64_t, false>{out.data<int64_t>(), 0}, a, reduced);
+      case ReduceOp::Mean:
+        if constexpr (fp)
+          return run(SumR<T, T, true>{out.data<T>(), reduced_count(a, reduced)}, a, reduced);
+        else return;
+      case ReduceOp::Var:
+        if constexpr (fp) return run(VarR<T, false>{out.data<T>(), correction}, a, reduced);
+        else return;
+      case ReduceOp::Std:
+        if constexpr (fp) return run(VarR<T, true>{out.data<T>(), correction}, a, reduced);
+        else return;
+      case ReduceOp::Max: return run(ExtremeR<T, true>{out.data<T>()}, a, reduced);
+      case ReduceOp::Min: return run(ExtremeR<T, false>{out.data<T>()}, a, reduced);
+      case ReduceOp::All: return run(LogicR<T, true>{out.data<bool>()}, a, reduced);
+      case ReduceOp::Any: return run(LogicR<T, false>{out.data<bool>()}, a, reduced);
+    }
+  });
+}
+
+void arg_reduce(bool is_max, const Array* values, const Array& indices, const Array& a,
+                const std::vector<bool>& reduced) {
+  visit_dtype(a.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* v = values ? values->data<T>() : nullptr;
+    if (is_max) run(ArgR<T, true>{v, indices.data<int64_t>()}, a, reduced);
+    else run(ArgR<T, false>{v, indices.data<int64_t>()}, a, reduced);
+  });
+}
+
+}  // namespace dc::cpu

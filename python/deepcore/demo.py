@@ -67,7 +67,7 @@ def main(argv=None):
         dc.set_num_threads(args.threads)
     start = time.perf_counter()
     linear_regression(max(args.steps // 5, 5), lr=0.1)
-    mlp(args.steps, lr=0.1)
+    mlp(args.steps, lr=0.05)
     print(f"done in {time.perf_counter() - start:.2f} s")
 
 

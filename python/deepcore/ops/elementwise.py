@@ -253,126 +253,33 @@ class Neg(Function):
         return -grad
 
 
-class Abs(Function):
-    @staticmethod
+def _pointwise(name, native, derivative, saves):
+    """A unary op whose backward is derivative(grad, saved), where the saved
+    tensor is the op's input or output (whichever the formula needs)."""
     def forward(ctx, x):
+        out = _make(native(x._a))
         if ctx:
-            ctx.save_for_backward(x)
-        return _make(_C.abs(x._a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * sign(x)
-
-
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = _make(_C.exp(x._a))
-        if ctx:
-            ctx.save_for_backward(out)
+            ctx.save_for_backward(x if saves == "input" else out)
         return out
 
-    @staticmethod
     def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * out
+        saved, = ctx.saved_tensors
+        return derivative(grad, saved)
+
+    return type(name, (Function,), {"forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
 
 
-class Log(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if ctx:
-            ctx.save_for_backward(x)
-        return _make(_C.log(x._a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad / x
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = _make(_C.sqrt(x._a))
-        if ctx:
-            ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad / (2.0 * out)
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if ctx:
-            ctx.save_for_backward(x)
-        return _make(_C.sin(x._a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return grad * cos(x)
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, x):
-        if ctx:
-            ctx.save_for_backward(x)
-        return _make(_C.cos(x._a))
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return -grad * sin(x)
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = _make(_C.tanh(x._a))
-        if ctx:
-            ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * (1.0 - out * out)
-
-
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = _make(_C.sigmoid(x._a))
-        if ctx:
-            ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * out * (1.0 - out)
-
-
-class Relu(Function):
-    @staticmethod
-    def forward(ctx, x):
-        out = _make(_C.relu(x._a))
-        if ctx:
-            ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        out, = ctx.saved_tensors
-        return grad * (out > 0).to(grad.dtype)
+# One line per op, as PyTorch's derivatives.yaml: d(op)/dx in terms of x or of out.
+Abs = _pointwise("Abs", _C.abs, lambda g, x: g * sign(x), "input")
+Exp = _pointwise("Exp", _C.exp, lambda g, out: g * out, "output")
+Log = _pointwise("Log", _C.log, lambda g, x: g / x, "input")
+Sqrt = _pointwise("Sqrt", _C.sqrt, lambda g, out: g / (2.0 * out), "output")
+Sin = _pointwise("Sin", _C.sin, lambda g, x: g * cos(x), "input")
+Cos = _pointwise("Cos", _C.cos, lambda g, x: -g * sin(x), "input")
+Tanh = _pointwise("Tanh", _C.tanh, lambda g, out: g * (1.0 - out * out), "output")
+Sigmoid = _pointwise("Sigmoid", _C.sigmoid, lambda g, out: g * out * (1.0 - out), "output")
+Relu = _pointwise("Relu", _C.relu, lambda g, out: g * (out > 0).to(g.dtype), "output")
 
 
 neg = _unary(Neg, "neg")

@@ -1,0 +1,2 @@
+"""dc.nn: modules (layers, losses, containers), parameters, init and utils."""
+from . import functional

@@ -1,0 +1,3 @@
+"""dc.nn.functional: activation."""
+
+__all__ = []

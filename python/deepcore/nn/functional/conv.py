@@ -1,0 +1,3 @@
+"""dc.nn.functional: conv."""
+
+__all__ = []

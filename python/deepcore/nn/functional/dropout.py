@@ -1,0 +1,3 @@
+"""dc.nn.functional: dropout."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn.functional: loss."""
+
+__all__ = []

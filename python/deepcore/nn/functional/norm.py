@@ -1,0 +1,3 @@
+"""dc.nn.functional: norm."""
+
+__all__ = []

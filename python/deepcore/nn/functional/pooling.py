@@ -1,0 +1,3 @@
+"""dc.nn.functional: pooling."""
+
+__all__ = []

@@ -10,17 +10,22 @@
 //   arg ops   (value, index), ties to the lower index (so the fold order
 //             never changes the answer), NaN wins.
 // Cost: M*K reads of 4 or 8 bytes and ~1 FLOP each (var/std: ~6 and a
-// division): memory-bound except var/std. Partial states cost M*blocks accumulators.
+// division): memory-bound except var/std. Partial states: M*blocks accumulators.
+// Measured (1 thread, float32, a shared and noisy 2-core AMD EPYC VM): sum of
+// 8M elements 2.7 ms (~12 GB/s; numpy 2.9, PyTorch 1.8), sum over dim 0 of
+// (4096, 2048) 2.9 ms (numpy 2.2, PyTorch 6.0), amax over dim 1 of (1M, 10)
+// 11 ms (numpy 47, PyTorch 13.5).
 //
 // Engine (one for every op). Reduced dims and kept dims are each merged where
 // their strides allow and size-1 dims dropped, then:
-//  - row path, when the dim with the smallest stride is reduced (sum over the
-//    classes of (N, C), over H*W): each output folds contiguous runs of its
-//    reduced elements with kLanes independent accumulators (vectorisable, and
-//    shorter error chains than one running sum);
-//  - column path, when that dim is kept (sum over the batch dim of (N, F)):
-//    a tile of kTile outputs takes one input row segment per reduced position,
-//    a contiguous, vectorisable loop across outputs.
+//  - row path, when the dim with the smallest stride is reduced and its runs
+//    are long (sum over the features of (N, F), over H*W): each output folds
+//    contiguous runs of its reduced elements with kLanes independent
+//    accumulators (vectorised, and shorter error chains than one running sum);
+//  - column path, when that dim is kept (sum over the batch dim of (N, F)), or
+//    the reduced runs are short (max over the 10 classes of (N, 10)): a tile
+//    of outputs along the smallest-stride kept dim folds kRows reduced
+//    positions per pass, a loop across outputs that vectorises when contiguous.
 // Threads: tasks are (output group, reduction block). With few outputs the
 // reduction itself is cut into blocks whose partial states are combined in
 // block order afterwards. Block counts depend on shapes only, never on the

@@ -16,5 +16,9 @@ void bind_reduce(py::module_& m);
 void bind_index(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_dlpack(py::module_& m);
+void bind_activation(py::module_& m);  // activations, softmax, dropout
+void bind_loss(py::module_& m);
+void bind_norm(py::module_& m);        // batch norm
+void bind_conv(py::module_& m);        // conv2d (im2col), pooling
 
 }  // namespace dc::python

@@ -45,6 +45,10 @@ PYBIND11_MODULE(_C, m) {
   bind_index(m);
   bind_linalg(m);
   bind_dlpack(m);
+  bind_activation(m);
+  bind_loss(m);
+  bind_norm(m);
+  bind_conv(m);
 }
 
 }  // namespace dc::python

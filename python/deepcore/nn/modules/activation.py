@@ -1,0 +1,3 @@
+"""dc.nn modules: activation."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: batchnorm."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: container."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: conv."""
+
+__all__ = []

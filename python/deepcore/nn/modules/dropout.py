@@ -1,0 +1,3 @@
+"""dc.nn modules: dropout."""
+
+__all__ = []

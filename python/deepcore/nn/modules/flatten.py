@@ -1,0 +1,3 @@
+"""dc.nn modules: flatten."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: linear."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: loss."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dc.nn modules: module."""
+
+__all__ = []

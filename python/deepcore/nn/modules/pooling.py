@@ -1,0 +1,3 @@
+"""dc.nn modules: pooling."""
+
+__all__ = []

@@ -9,9 +9,11 @@ import weakref
 import numpy as np
 
 from . import _C
-from ._device import from_native as _device_from_native, to_device as _to_device
-from ._dtype import BY_INDEX as _DTYPES, to_dtype as _to_dtype
+from ._device import device as _device_cls, from_native as _device_from_native, \
+    to_device as _to_device
+from ._dtype import BY_INDEX as _DTYPES, dtype as _dtype_cls, to_dtype as _to_dtype
 from .autograd import grad_mode as _grad_mode
+from .autograd.engine import run_backward
 
 
 class Tensor:
@@ -135,7 +137,6 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=False):
         """Accumulates d(self)/d(leaf) into every leaf's ``.grad``."""
-        from .autograd.engine import run_backward
         if not self._requires_grad:
             raise RuntimeError("backward: element 0 of tensors does not require grad and does "
                                "not have a grad_fn")
@@ -218,8 +219,6 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, copy=False):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or with keywords."""
-        from ._dtype import dtype as _dtype_cls
-        from ._device import device as _device_cls
         for a in args:
             if isinstance(a, _dtype_cls):
                 dtype = a
@@ -231,11 +230,9 @@ class Tensor:
                 raise TypeError(f"to: expected a dtype, a device or a tensor, got {a!r}")
         out = self
         if dtype is not None and _to_dtype(dtype, "to") is not self.dtype:
-            from .ops.elementwise import _cast
-            out = _cast(out, _to_dtype(dtype, "to"))
+            out = out._cast(_to_dtype(dtype, "to"))
         if device is not None and _to_device(device) != self.device:
-            from .ops.elementwise import _move
-            out = _move(out, _to_device(device))
+            out = out._move(_to_device(device))
         if copy and out is self:
             out = self.clone()
         return out

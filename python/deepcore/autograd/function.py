@@ -23,16 +23,20 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
-        from .._tensor import Tensor
         ctx = cls.__new__(cls)
-        if grad_mode.state.enabled:
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        state = grad_mode.state
+        if state.enabled:
+            # Tensors have _requires_grad; any other argument (a dim, a shape) counts as False.
+            needs = tuple(getattr(a, "_requires_grad", False) is True for a in args)
             if True in needs:
                 ctx.needs_input_grad = needs
                 ctx.next_functions = tuple(_edge(a) if n else None for a, n in zip(args, needs))
-                with grad_mode.no_grad():
+                state.enabled = False  # forward's own ops record nothing
+                try:
                     out = cls.forward(ctx, *args)
-                if not out.dtype.is_floating_point:
+                finally:
+                    state.enabled = True
+                if out._a.dtype_index < 2:
                     return out  # integer/bool results (indices, masks) carry no gradient
                 out._requires_grad = True
                 out.grad_fn = ctx
@@ -117,10 +121,9 @@ def sum_to(grad, shape):
     """Sums ``grad`` down to ``shape``: undoes broadcasting in backward formulas."""
     if grad.shape == shape:
         return grad
-    from .._tensor import Tensor
     lead = grad.ndim - len(shape)
     gshape = grad.shape
     dims = list(range(lead)) + [lead + i for i, s in enumerate(shape)
                                 if s == 1 and gshape[lead + i] != 1]
     out = _C.sum(grad._a, dims, True) if dims else grad._a
-    return Tensor._make(_C.reshape(out, list(shape)))
+    return grad._make(_C.reshape(out, list(shape)))

@@ -65,10 +65,11 @@ def _operands(op, a, b):
 def _binary(fn, native, name):
     """The public function of a binary op: a fast path when no graph is needed."""
     def op(input, other):
-        a, b = _operands(name, input, other)
-        if (a._requires_grad or b._requires_grad) and grad_mode.state.enabled:
-            return fn.apply(a, b)
-        return _make(native(a._a, b._a))
+        if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+            input, other = _operands(name, input, other)
+        if (input._requires_grad or other._requires_grad) and grad_mode.state.enabled:
+            return fn.apply(input, other)
+        return _make(native(input._a, other._a))
     op.__name__ = op.__qualname__ = name
     return op
 
@@ -515,4 +516,5 @@ METHODS = {
     "add_": _add_, "sub_": _sub_, "mul_": _mul_, "div_": _div_,
     "__iadd__": _add_, "__isub__": _sub_, "__imul__": _mul_, "__itruediv__": _div_,
     "copy_": copy_, "zero_": zero_, "fill_": fill_, "clamp_": clamp_,
+    "_cast": _cast, "_move": _move,  # used by Tensor.to
 }

@@ -19,6 +19,8 @@ def _apply(fn, x, *args):
 
 def _sizes(op, size):
     """Accepts f(2, 3), f((2, 3)) and f([2, 3])."""
+    if size and all(type(s) is int for s in size):
+        return list(size)
     if len(size) == 1 and not isinstance(size[0], numbers.Integral):
         size = size[0]
     try:

@@ -199,7 +199,14 @@ Array weight_or_one(const char* op, const Array& input, const std::optional<Arra
   check_same_device(op, input, *w);
   require_cpu(op, *w);
   check_same_dtype(op, input, "input", *w, name);
-  if (broadcast_shapes(op, w->shape(), input.shape()) != input.shape())
+  const Shape& ws = w->shape();
+  const Shape& xs = input.shape();
+  bool ok = ws.size() <= xs.size();
+  for (size_t d = 0; ok && d < ws.size(); ++d) {
+    int64_t a = ws[ws.size() - 1 - d], b = xs[xs.size() - 1 - d];
+    ok = a == 1 || a == b;
+  }
+  if (!ok)
     fail<ShapeError>(op, ": ", name, " of shape ", shape_str(w->shape()),
                      " cannot be broadcast to the input's shape ", shape_str(input.shape()));
   return *w;

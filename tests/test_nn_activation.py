@@ -352,3 +352,25 @@ def test_activation_modules():
     x = leaf(a)
     nn.Sequential(nn.LeakyReLU(0.1), nn.Softmax(1))(x).pow(2).sum().backward()
     assert x.grad is not None and x.grad.shape == (4, 5)
+
+
+# ---------------------------------------------------------------- no crash on odd input
+@pytest.mark.filterwarnings("ignore:Implicit dimension")
+def test_no_crash_sweep():
+    from test_no_crash import ARGS, call, odd_tensors
+    odd = odd_tensors()
+    fns = [F.leaky_relu, F.elu, F.softmax, F.log_softmax, F.one_hot, F.relu, F.sigmoid, F.tanh]
+    natives = [_C.relu_backward, _C.sigmoid_backward, _C.tanh_backward]
+    for t in odd.values():
+        for fn in fns:
+            call(fn, t)
+            for a in ARGS:
+                call(fn, t, a)
+        for u in odd.values():
+            for fn in natives:
+                call(fn, t._a, u._a)
+            for a in (0, 1, -1, 3, 2 ** 62):
+                call(_C.softmax_backward, t._a, u._a, a)
+                call(_C.log_softmax_backward, t._a, u._a, a)
+                call(_C.leaky_relu_backward, t._a, u._a, 0.1)
+                call(_C.elu_backward, t._a, u._a, 1.0)

@@ -149,3 +149,12 @@ def test_dropout_module_train_eval():
     m.train()
     assert (m(x).numpy() == 0).any()
     assert m.state_dict() == {}
+
+
+def test_no_crash_sweep():
+    from test_no_crash import ARGS, call, odd_tensors
+    for t in odd_tensors().values():
+        for a in ARGS:
+            call(F.dropout, t, a)
+            call(F.dropout, t, a, False)
+            call(dc._C.dropout_backward, t._a, 0.5, 0, 0)

@@ -578,3 +578,25 @@ def test_loss_modules():
     xl = leaf(x)
     nn.CrossEntropyLoss()(xl, dc.tensor(t)).backward()
     assert xl.grad.shape == (6, 4)
+
+
+# ---------------------------------------------------------------- no crash on odd input
+def test_no_crash_sweep():
+    from test_no_crash import call, odd_tensors
+    odd = list(odd_tensors().values()) + [dc.tensor([0, 1]), dc.tensor([5, -3]), dc.tensor(1),
+                                          dc.zeros(2, 3), dc.zeros(2, 3, dtype=dc.float64)]
+    fns = [F.cross_entropy, F.nll_loss, F.multi_margin_loss, F.mse_loss, F.l1_loss,
+           F.binary_cross_entropy, F.binary_cross_entropy_with_logits]
+    for x in odd:
+        for t in odd:
+            for fn in fns:
+                for red in ("mean", "sum", "none"):
+                    call(fn, x, t, reduction=red)
+                call(fn, x, t, weight=dc.ones(3)) if fn not in (F.mse_loss, F.l1_loss) else None
+            call(F.cross_entropy, x, t, label_smoothing=0.5, ignore_index=1)
+            for g in odd[:6]:
+                call(dc._C.cross_entropy_backward, g._a, x._a, t._a, None, g._a, -100, 0.0, "none")
+                call(dc._C.nll_loss_backward, g._a, x._a, t._a, None, -100, "mean")
+                call(dc._C.multi_margin_loss_backward, g._a, x._a, t._a, 1, 1.0, None, "none")
+                call(dc._C.pointwise_loss_backward, "mse_loss", g._a, x._a, t._a, None, None,
+                     "none", False)

@@ -273,3 +273,16 @@ def test_against_torch():
     theirs.eval()
     np.testing.assert_allclose(ours(dc.tensor(x)).detach().numpy(),
                                theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_no_crash_sweep():
+    from test_no_crash import call, odd_tensors
+    odd = list(odd_tensors().values()) + [dc.zeros(3), dc.ones(3, dtype=dc.float64)]
+    for x in odd:
+        for v in odd:
+            for training in (True, False):
+                call(F.batch_norm, x, v, v, v, v, training)
+                call(F.batch_norm, x, None, None, v, None, training)
+            for g in odd[:6]:
+                call(dc._C.batch_norm_backward, g._a, x._a, None, v._a, v._a, True, True, True,
+                     True)

@@ -25,6 +25,7 @@
 // fixed order, so results do not depend on the thread count.
 #include "cpu/activation.h"
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include "core/random.h"
@@ -34,13 +35,21 @@
 namespace dc::cpu {
 
 namespace {
+std::atomic<bool> g_allow_avx2{true};
+}
+
+bool cpu_has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes && g_allow_avx2.load(std::memory_order_relaxed);
+}
+
+void allow_avx2(bool allow) { g_allow_avx2.store(allow); }
+
+namespace {
 
 constexpr int64_t kTile = 256;  // columns per tile on the inner > 1 path
 template <class T> constexpr T neg_inf() { return -std::numeric_limits<T>::infinity(); }
 
-template <class T> inline T max_of(T a, T b) { return select(a > b, a, b); }
-
-// Rows: x, y point at row starts, length n.
 template <class T> void softmax_row(T* y, const T* x, int64_t n, bool log) {
   const T m = row_max(x, n);
   T s = 0;
@@ -70,7 +79,7 @@ template <class T> void softmax_tile(T* y, const T* x, int64_t n, int64_t ld, in
   for (int64_t j = 0; j < n; ++j) {
     const T* xj = x + j * ld;
 #pragma omp simd
-    for (int64_t k = 0; k < w; ++k) m[k] = max_of(xj[k], m[k]);
+    for (int64_t k = 0; k < w; ++k) m[k] = std::max(m[k], xj[k]);
   }
   for (int64_t j = 0; j < n; ++j) {
     const T* xj = x + j * ld;
@@ -146,26 +155,53 @@ void softmax_backward_tile(T* gx, const T* g, const T* y, int64_t n, int64_t ld,
   }
 }
 
-// Runs row(o) for each of `rows` rows of n elements, or tile(o, k0, w) over
-// (outer, column tiles) when inner > 1, split over threads.
-template <class Row, class Tile>
-void over_rows_or_tiles(int64_t outer, int64_t n, int64_t inner, Row row, Tile tile) {
-  const int64_t cost = std::max<int64_t>(n, 1);
-  if (inner == 1) {
-    parallel_for(0, outer, std::max<int64_t>(1, kGrainSize / cost), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) row(o);
-    });
-    return;
+// The (outer, n, inner) problem of a softmax-like kernel: rows [b, e) when
+// inner == 1, else tiles [b, e) of kTile columns (tile t = outer index
+// t / tiles, columns from (t % tiles) * kTile).
+struct Span {
+  int64_t n, inner, b, e;
+  bool log;
+};
+
+// Forward: out y, input x. Backward: out gx, inputs g and y.
+struct SoftmaxKernel {
+  template <class T> static void run(T* y, const T* x, Span sp) {
+    if (sp.inner == 1) {
+      for (int64_t o = sp.b; o < sp.e; ++o) softmax_row(y + o * sp.n, x + o * sp.n, sp.n, sp.log);
+      return;
+    }
+    const int64_t tiles = (sp.inner + kTile - 1) / kTile;
+    for (int64_t t = sp.b; t < sp.e; ++t) {
+      const int64_t o = t / tiles, k0 = (t % tiles) * kTile;
+      const int64_t base = o * sp.n * sp.inner + k0;
+      softmax_tile(y + base, x + base, sp.n, sp.inner, std::min(kTile, sp.inner - k0), sp.log);
+    }
   }
-  const int64_t tiles = (inner + kTile - 1) / kTile;
-  const int64_t tile_cost = cost * std::min(inner, kTile);
-  parallel_for(0, outer * tiles, std::max<int64_t>(1, kGrainSize / tile_cost),
-               [&](int64_t b, int64_t e) {
-                 for (int64_t t = b; t < e; ++t) {
-                   const int64_t o = t / tiles, k0 = (t % tiles) * kTile;
-                   tile(o, k0, std::min(kTile, inner - k0));
-                 }
-               });
+};
+
+struct SoftmaxBackwardKernel {
+  template <class T> static void run(T* gx, const T* g, const T* y, Span sp) {
+    if (sp.inner == 1) {
+      for (int64_t o = sp.b; o < sp.e; ++o)
+        softmax_backward_row(gx + o * sp.n, g + o * sp.n, y + o * sp.n, sp.n, sp.log);
+      return;
+    }
+    const int64_t tiles = (sp.inner + kTile - 1) / kTile;
+    for (int64_t t = sp.b; t < sp.e; ++t) {
+      const int64_t o = t / tiles, k0 = (t % tiles) * kTile;
+      const int64_t base = o * sp.n * sp.inner + k0;
+      softmax_backward_tile(gx + base, g + base, y + base, sp.n, sp.inner,
+                            std::min(kTile, sp.inner - k0), sp.log);
+    }
+  }
+};
+
+// Calls f(Span) over the rows (inner == 1) or column tiles, split over threads.
+template <class F> void over_spans(int64_t outer, int64_t n, int64_t inner, bool log, F f) {
+  const int64_t cost = std::max<int64_t>(n, 1) * std::min(inner, kTile);
+  const int64_t units = inner == 1 ? outer : outer * ((inner + kTile - 1) / kTile);
+  parallel_for(0, units, std::max<int64_t>(1, kGrainSize / cost),
+               [&](int64_t b, int64_t e) { f(Span{n, inner, b, e, log}); });
 }
 
 }  // namespace
@@ -215,14 +251,9 @@ void activation_backward(ActGrad kind, const Array& out, const Array& grad, cons
 void softmax(const Array& out, const Array& x, int64_t outer, int64_t n, int64_t inner, bool log) {
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    T* y = out.data<T>();
     const T* px = x.data<T>();
-    T* py = out.data<T>();
-    over_rows_or_tiles(
-        outer, n, inner, [&](int64_t o) { softmax_row(py + o * n, px + o * n, n, log); },
-        [&](int64_t o, int64_t k0, int64_t w) {
-          const int64_t base = o * n * inner + k0;
-          softmax_tile(py + base, px + base, n, inner, w, log);
-        });
+    over_spans(outer, n, inner, log, [&](Span sp) { run_kernel<SoftmaxKernel, T>(y, px, sp); });
   });
 }
 
@@ -230,16 +261,11 @@ void softmax_backward(const Array& out, const Array& g, const Array& y, int64_t 
                       int64_t inner, bool log) {
   visit_floating(y.dtype(), [&](auto tag) {
     using T = decltype(tag);
+    T* gx = out.data<T>();
     const T* pg = g.data<T>();
     const T* py = y.data<T>();
-    T* po = out.data<T>();
-    over_rows_or_tiles(
-        outer, n, inner,
-        [&](int64_t o) { softmax_backward_row(po + o * n, pg + o * n, py + o * n, n, log); },
-        [&](int64_t o, int64_t k0, int64_t w) {
-          const int64_t base = o * n * inner + k0;
-          softmax_backward_tile(po + base, pg + base, py + base, n, inner, w, log);
-        });
+    over_spans(outer, n, inner, log,
+               [&](Span sp) { run_kernel<SoftmaxBackwardKernel, T>(gx, pg, py, sp); });
   });
 }
 

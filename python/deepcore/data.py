@@ -174,7 +174,8 @@ def default_collate(batch):
 
 def _tensor_source(dataset, idx):
     """For a TensorDataset (possibly inside Subsets): its tensors and the sample indices
-    mapped through the Subsets, so a batch is one index op per tensor. Else None."""
+    ``idx`` mapped through the Subsets to its rows, so that a batch is one index op per
+    tensor. None for any other dataset."""
     while type(dataset) is Subset:
         idx = np.asarray(dataset.indices, dtype=np.int64)[idx]
         dataset = dataset.dataset
@@ -247,14 +248,12 @@ class DataLoader:
             return
         n, bs = len(order), self.batch_size
         stop = n - n % bs if self.drop_last else n
-        fast = self.collate_fn is None and _tensor_source(self.dataset, order[:0]) is not None
+        source = _tensor_source(self.dataset, order) if self.collate_fn is None else None
         for at in range(0, stop, bs):
-            idx = order[at:at + bs]
-            if fast:
-                tensors, idx = _tensor_source(self.dataset, idx)
-                it = Tensor._make(_C.from_numpy(np.ascontiguousarray(idx, dtype=np.int64)))
+            if source is not None:
+                tensors, rows = source
+                it = Tensor._make(_C.from_numpy(np.ascontiguousarray(rows[at:at + bs])))
                 yield [t[it if t.device.type == "cpu" else it.to(t.device)] for t in tensors]
             else:
                 collate = self.collate_fn or default_collate
-                yield collate([self.dataset[i] for i in idx.tolist()])
-
+                yield collate([self.dataset[i] for i in order[at:at + bs].tolist()])

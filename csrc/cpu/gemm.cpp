@@ -98,10 +98,11 @@ bool use_avx2() {
 
 // Blocking overrides (benchmark hook) and the threading threshold.
 int64_t g_mc = 0, g_kc = 0, g_nc = 0;
-// Products below this many FLOPs stay on one thread: waking the second
-// thread and the barriers cost ~5-10 us, the time of ~1 MFLOP on one core.
-// Measured crossover in docs/benchmarks.md.
-std::atomic<int64_t> g_parallel_flops{int64_t(1) << 21};
+// FLOPs per thread: a product of 2mnk FLOPs uses 2mnk / g_parallel_flops
+// threads (at least 1). Waking a thread, sharing the B panel and the
+// barriers cost a few microseconds, about 0.5 MFLOP of one core's work: a
+// second thread first pays off around 80^3 (1 MFLOP), see docs/benchmarks.md.
+std::atomic<int64_t> g_parallel_flops{int64_t(1) << 19};
 
 // ----------------------------------------------------------- portable kernel
 
@@ -189,25 +190,6 @@ thread_local Workspace tls_workspace;
 
 // ------------------------------------------------------------ packed driver
 
-struct Grid {
-  int tm, tn;
-};
-
-// Splits nt threads into tm x tn (rows x column panels) minimising the
-// largest share of mr x nr tiles; ties go to splitting rows, which packs no
-// A block twice.
-Grid choose_grid(int nt, int64_t row_panels, int64_t col_panels) {
-  Grid best{nt, 1};
-  int64_t best_cost = -1;
-  for (int tn = 1; tn <= nt; ++tn) {
-    if (nt % tn) continue;
-    const int tm = nt / tn;
-    const int64_t cost = ceil_div(row_panels, tm) * ceil_div(col_panels, tn);
-    if (best_cost < 0 || cost < best_cost) best = {tm, tn}, best_cost = cost;
-  }
-  return best;
-}
-
 template <class T>
 struct Problem {
   int64_t m, n, k;
@@ -221,57 +203,91 @@ struct Problem {
   int64_t rsc, csc;
 };
 
-// Block sizes for one product, shared by all threads.
+// How one product is cut up; shared by all threads.
 struct Blocking {
-  int64_t mc, kc, nc;  // maxima: kc balanced over k, nc over n
+  int64_t kc, nc;        // k and n blocks (maxima; balanced over k and n)
+  int64_t row_panels;    // ceil(m / mr)
+  int64_t row_blocks;    // A blocks: row block b holds panels [b*rp/rb, (b+1)*rp/rb)
+  int64_t mc_max;        // rows of the largest A block
+  int64_t jparts;        // column parts per row block (> 1 only when m is small)
+  int64_t bchunk;        // B micro-panels packed per work item
 };
 
-Blocking blocking_for(int mr, int nr, int64_t mc0, int64_t kc0, int64_t nc0, int64_t m,
-                      int64_t n, int64_t k) {
+Blocking blocking_for(int mr, int nr, int64_t mc0,
+                      int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt) {
   const int64_t MC = round_up(g_mc > 0 ? g_mc : mc0, mr);
   const int64_t KC = g_kc > 0 ? g_kc : kc0;
   const int64_t NC = round_up(g_nc > 0 ? g_nc : nc0, nr);
   Blocking bl;
   bl.kc = ceil_div(k, ceil_div(k, KC));
   bl.nc = round_up(ceil_div(n, ceil_div(n, NC)), nr);
-  bl.mc = std::min(MC, round_up(m, mr));
+  bl.row_panels = ceil_div(m, mr);
+  bl.row_blocks = ceil_div(bl.row_panels * mr, MC);
+  // An even share of A blocks per thread (with equal blocks, none idles at
+  // the end of a k block).
+  if (nt > 1) bl.row_blocks = round_up(bl.row_blocks, nt);
+  bl.row_blocks = std::min(bl.row_blocks, bl.row_panels);
+  bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
+  // Few row blocks (small m): also split the columns, so that every thread
+  // gets work and a slow one (a busy core) can be covered by the others.
+  const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
+  const int64_t target = nt > 1 ? 4 * nt : 1;
+  bl.jparts = std::clamp<int64_t>(ceil_div(target, bl.row_blocks), 1, npan);
+  bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
   return bl;
 }
 
-// The part of the product that thread `tid` of `nt` does; the barriers make
-// the B panel shared.
+// Runs f(u) for u in [0, n): split dynamically over the team when called
+// by every thread of gemm's own parallel region (`team`), else in order.
+// Each worksharing loop ends with the team's barrier.
+template <class F>
+void for_each_unit(bool team, int64_t n, F&& f) {
+  if (team) {
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < n; ++u) f(u);
+  } else {
+    for (int64_t u = 0; u < n; ++u) f(u);
+  }
+}
+
+// The loops of one thread. Per (jc, pc) block: the team packs the B panel
+// (work items of bchunk micro-panels) and waits for it; then it takes work
+// units, each an A block (row block ib, packed by the thread that takes it,
+// kept if its next unit has the same block) against a range of B
+// micro-panels, and waits again before the B panel is repacked. Units are
+// handed out dynamically, so a thread that loses its core to another
+// process does fewer of them instead of holding everyone up.
 template <class T>
 void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking& bl, T* bbuf,
-                   T* abuf, int tid, int nt) {
+                   T* abuf, bool team) {
   const int MR = uk.mr, NR = uk.nr;
-  const int64_t row_panels = ceil_div(P.m, MR);
-  const Grid g = choose_grid(nt, row_panels, ceil_div(std::min(P.n, bl.nc), NR));
-  const int ti = tid / g.tn, tj = tid % g.tn;
-  const int64_t r0 = std::min(P.m, ti * row_panels / g.tm * MR);
-  const int64_t r1 = std::min(P.m, (ti + 1) * row_panels / g.tm * MR);
-  // This thread's rows in equal blocks of at most bl.mc.
-  const int64_t mc = r1 > r0 ? round_up(ceil_div(r1 - r0, ceil_div(r1 - r0, bl.mc)), MR) : MR;
   alignas(64) T tmp[16 * 16];  // one C tile for the edges (mr * nr <= 256)
+  int64_t held_ib = -1, held_pc = -1;  // the A block in abuf
+  const int64_t units = bl.row_blocks * bl.jparts;
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc);
     const int64_t npan = ceil_div(nc, NR);
     for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, P.k - pc);
-      {  // this thread's share of the B panel
-        const int64_t q0 = tid * npan / nt, q1 = (tid + 1) * npan / nt;
-        if (q1 > q0)
-          uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
-                    P.rsb, P.csb, bbuf + q0 * NR * kc);
-      }
-      if (nt > 1) {
-#pragma omp barrier
-      }
+      for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
+        const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
+        uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
+                  P.rsb, P.csb, bbuf + q0 * NR * kc);
+      });
       const T beta = pc == 0 ? P.beta : T(1);
-      const int64_t j0 = tj * npan / g.tn, j1 = (tj + 1) * npan / g.tn;
-      for (int64_t ic = r0; ic < r1; ic += mc) {
-        const int64_t mcur = std::min(mc, r1 - ic);
-        uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
+      for_each_unit(team, units, [&](int64_t u) {
+        // Consecutive units (likely on different threads) take different
+        // row blocks; a thread's next unit then often reuses its A block.
+        const int64_t ib = u % bl.row_blocks, jp = u / bl.row_blocks;
+        const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
+        const int64_t p1 = (ib + 1) * bl.row_panels / bl.row_blocks;
+        const int64_t ic = p0 * MR, mcur = std::min(P.m, p1 * MR) - ic;
+        if (ib != held_ib || pc != held_pc) {
+          uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
+          held_ib = ib, held_pc = pc;
+        }
+        const int64_t j0 = jp * npan / bl.jparts, j1 = (jp + 1) * npan / bl.jparts;
         for (int64_t jr = j0; jr < j1; ++jr) {
           const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
           const T* bp = bbuf + jr * NR * kc;
@@ -292,45 +308,40 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             }
           }
         }
-      }
-      if (nt > 1) {
-#pragma omp barrier
-      }
+      });
+      held_pc = -1;  // abuf's block belongs to this k block only
     }
   }
 }
 
-// Threads worth using: one per kParallelFlops of work, none in a region.
+// Threads worth using: one per g_parallel_flops of work, none in a region.
 int threads_for(int64_t m, int64_t n, int64_t k) {
   if (in_parallel_region()) return 1;
-  const int64_t flops = 2 * m * n * k;  // m, n, k < 2^63 / ... checked by the ops layer
-  const int64_t per = std::max<int64_t>(1, g_parallel_flops.load(std::memory_order_relaxed));
-  return static_cast<int>(std::clamp<int64_t>(flops / per, 1, get_num_threads()));
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const double per = double(std::max<int64_t>(1, g_parallel_flops.load(std::memory_order_relaxed)));
+  return static_cast<int>(std::clamp<double>(flops / per, 1, get_num_threads()));
 }
 
 template <class T>
 bool gemm_packed(const Problem<T>& P) {
   const MicroKernel<T>& uk = select_kernel<T>();
   const int nt = threads_for(P.m, P.n, P.k);
-  const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k);
+  const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);
-  const int64_t asize = round_up(bl.mc * bl.kc + gemm_detail::kPackSlack, 16);
+  const int64_t asize = round_up(bl.mc_max * bl.kc + gemm_detail::kPackSlack, 16);
   T* buf = static_cast<T*>(tls_workspace.get(sizeof(T) * (bsize + nt * asize)));
   if (!buf) {
     if (in_parallel_region()) return false;  // the caller falls back; never throw here
     throw std::bad_alloc();
   }
   if (nt == 1) {
-    packed_thread(uk, P, bl, buf, buf + bsize, 0, 1);
+    packed_thread(uk, P, bl, buf, buf + bsize, false);
     return true;
   }
 #pragma omp parallel num_threads(nt)
-  {
-    const int tid = omp_get_thread_num();
-    packed_thread(uk, P, bl, buf, buf + bsize + tid * asize, tid, omp_get_num_threads());
-  }
+  packed_thread(uk, P, bl, buf, buf + bsize + omp_get_thread_num() * asize, true);
   return true;
 }
 

@@ -40,7 +40,8 @@ const char* gemm_kernel_name();
 // Benchmark hook: overrides the cache blocking (0 keeps a kernel's default;
 // mc and nc are rounded up to the register tile). Not thread-safe.
 void set_gemm_blocking(int64_t mc, int64_t kc, int64_t nc);
-// FLOPs (2mnk) below which a product stays on one thread.
+// FLOPs (2mnk) per thread: a product uses 2mnk / this many threads (at
+// least one, at most get_num_threads()).
 int64_t gemm_parallel_threshold();
 void set_gemm_parallel_threshold(int64_t flops);
 

@@ -252,11 +252,11 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
 // micro-panel (16 KiB) stays in L1 while the mc x kc block of A (144 KiB)
 // stays in L2 and the kc x nc panel of B in L3.
 const MicroKernel<float> kAvx2F32 = {
-    "avx2", kMR, 16, 144, 256, 4080,
+    "avx2", kMR, 16, 72, 256, 4080,
     &kernel_6x2w<float>, &pack_a_avx2<float>, &pack_b_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {
-    "avx2", kMR, 8, 72, 256, 4080,
+    "avx2", kMR, 8, 36, 256, 4080,
     &kernel_6x2w<double>, &pack_a_avx2<double>, &pack_b_avx2<double>};
 
 }  // namespace

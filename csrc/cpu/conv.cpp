@@ -1,0 +1,363 @@
+// 2-D convolution (NCHW) as im2col + GEMM, forward and backward.
+//
+// Math. With K = C*KH*KW and Q = OH*OW, sample n's im2col matrix
+// col_n (K x Q) holds col_n[(c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh,
+// ow*sw - pw + j*dw] (0 in the padding), and with W as a (Co x K) matrix:
+//   forward   out_n  = W @ col_n + bias          (Co x Q)
+//   weight    gW     = sum_n gout_n @ col_n^T    (Co x K)
+//   input     gx_n   = col2im(W^T @ gout_n)      (col2im adds each column
+//                                                 entry back where im2col took it)
+//   bias      gb[o]  = sum_{n, q} gout[n, o, q]
+// Work: forward 2*N*Co*Q*K FLOPs; the weight and input gradients the same
+// each, so forward+backward is 3x forward. Memory: im2col writes N*K*Q
+// elements (and col2im reads as many) against the 2*Co FLOPs done per
+// element, so for Co >= 16 the GEMMs dominate; the layers with tiny K (1->16
+// 3x3: K = 9) are bound by writing the output, N*Co*Q elements.
+//
+// Tiling. The column matrix is never built for the whole batch: a worker
+// builds one tile of it at a time, K x tq for a run of tq consecutive output
+// positions of one sample (rows of the output may be split), tq chosen so
+// the tile stays within g_col_budget bytes (1 MiB: in L2/L3, so the GEMM's
+// packing reads it back from cache). The GEMM writes the tile's outputs in
+// place (C = out_n[:, q0:q1], row stride Q). 1x1 convolutions with stride 1
+// and no padding skip im2col: col_n is x_n itself.
+//
+// Threads. With at least as many samples (or weight-gradient parts) as
+// threads, each thread takes whole samples with its own tile buffer and runs
+// single-threaded GEMMs (tiles are too small to split well); otherwise the
+// samples run one after another and the GEMM splits itself over the threads.
+// The weight gradient is summed in P parts (P depends on the shapes only)
+// with one accumulator each, added in part order at the end, so results do
+// not depend on the number of threads. col2im of one sample stays on one
+// thread, since neighbouring tiles add into overlapping input rows.
+#include "cpu/conv.h"
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include "core/threads.h"
+#include "cpu/matmul.h"
+
+namespace dc::cpu {
+
+namespace {
+
+int64_t g_col_budget = int64_t(1) << 20;  // bytes of im2col tile per worker
+constexpr int64_t kMinTileCols = 8;       // a tile has at least this many output positions
+constexpr int64_t kMaxParts = 8;          // weight-gradient accumulators (shape-only)
+constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
+
+// ------------------------------------------------------------------ GEMM
+// The one place convolution calls the GEMM: C = A @ B + beta * C for beta 0
+// or 1, C (m x n) with row stride ldc and unit column stride, A and B in any
+// strides. Runs inside parallel regions, so it never throws.
+//
+// Today's cpu::gemm overwrites C, so beta = 1 is emulated with a scratch
+// product added to C; a GEMM with alpha/beta replaces this body with one call.
+template <class T>
+T* gemm_scratch(int64_t count) noexcept {
+  thread_local std::unique_ptr<T[]> buf;
+  thread_local int64_t size = 0;
+  if (count > size) {
+    buf.reset(new (std::nothrow) T[count]);
+    size = buf ? count : 0;
+  }
+  return buf.get();
+}
+
+template <class T>
+void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
+               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (beta == T(0)) return gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
+  T* tmp = gemm_scratch<T>(m * n);
+  if (tmp) {
+    gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, tmp, n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += tmp[i * n + j];
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i)  // no memory for scratch: slow but correct
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+}
+
+// ---------------------------------------------------------- the plan
+
+struct Plan {
+  int64_t k, q;    // GEMM inner size C*KH*KW and output positions OH*OW per sample
+  int64_t tile;    // output positions per im2col tile
+  int64_t stride;  // elements between workers' tile buffers
+  bool direct;     // 1x1, stride 1, no padding: col_n is x_n, no im2col
+};
+
+Plan make_plan(const ConvGeometry& g, int64_t itemsize) {
+  Plan p;
+  p.k = g.c * g.kh * g.kw;
+  p.q = g.oh * g.ow;
+  p.direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  if (p.direct || p.k == 0) {
+    p.tile = p.q;
+    p.stride = 0;
+  } else {
+    p.tile = std::clamp(g_col_budget / (p.k * itemsize), std::min(kMinTileCols, p.q), p.q);
+    p.stride = (p.k * p.tile + 15) / 16 * 16;  // 64-byte aligned for float and double
+  }
+  return p;
+}
+
+// Whether `units` independent pieces of work are better spread over the
+// threads (each single-threaded) than run in turn with a threaded GEMM.
+bool split_units(int64_t units) {
+  const int64_t nt = get_num_threads();
+  return nt > 1 && units >= nt && (units % nt == 0 || units >= 4 * nt);
+}
+
+// Calls body(unit, worker) for every unit in [0, units): split over `workers`
+// threads in contiguous runs, or all on the calling thread when workers == 1.
+template <class F>
+void for_units(int64_t units, int64_t workers, F&& body) {
+  parallel_for(0, workers, 1, [&](int64_t w0, int64_t w1) {
+    for (int64_t wk = w0; wk < w1; ++wk)
+      for (int64_t u = wk * units / workers; u < (wk + 1) * units / workers; ++u) body(u, wk);
+  });
+}
+
+// ------------------------------------------------------- im2col / col2im
+// Output position q = oh*OW + ow of row (c, i, j) reads input element
+// (ih, iw) = (oh*sh - ph + i*dh, ow*sw + off) with off = j*dw - pw. For a
+// given j the valid ow form one range [lo, hi).
+struct ColRange {
+  int64_t off, lo, hi;
+};
+
+ColRange col_range(const ConvGeometry& g, int64_t j) {
+  const int64_t off = j * g.dw - g.pw;
+  const int64_t lo = off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+  const int64_t hi = off >= g.w ? lo : std::min(g.ow, (g.w - 1 - off) / g.sw + 1);
+  return {off, lo, std::max(lo, hi)};
+}
+
+// Visits the positions [q0, q1) one output-row segment at a time:
+// seg(oh, ow0, ow1, offset of ow0 within the tile).
+template <class F>
+void for_segments(const ConvGeometry& g, int64_t q0, int64_t q1, F&& seg) {
+  for (int64_t q = q0; q < q1;) {
+    const int64_t oh = q / g.ow, ow0 = q % g.ow, ow1 = std::min(g.ow, ow0 + (q1 - q));
+    seg(oh, ow0, ow1, q - q0);
+    q += ow1 - ow0;
+  }
+}
+
+// col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col matrix.
+template <class T>
+void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  const int64_t tq = q1 - q0;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        const T* xc = x + c * g.h * g.w;
+        const ColRange r = col_range(g, j);
+        for_segments(g, q0, q1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t t) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) {
+            std::fill(row + t, row + t + (ow1 - ow0), T(0));
+            return;
+          }
+          const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
+          std::fill(row + t, row + t + (a - ow0), T(0));
+          const T* src = xc + ih * g.w;  // input column ow * sw + off
+          if (g.sw == 1) {
+            if (b > a) std::memcpy(row + t + (a - ow0), src + a + r.off, sizeof(T) * (b - a));
+          } else {
+            for (int64_t ow = a; ow < b; ++ow) row[t + ow - ow0] = src[ow * g.sw + r.off];
+          }
+          std::fill(row + t + (b - ow0), row + t + (ow1 - ow0), T(0));
+        });
+      }
+}
+
+// Adds col (K x (q1 - q0)) back into sample gx where im2col took each entry.
+template <class T>
+void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  const int64_t tq = q1 - q0;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        T* gc = gx + c * g.h * g.w;
+        const ColRange r = col_range(g, j);
+        for_segments(g, q0, q1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t t) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) return;
+          const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
+          const int64_t len = b - a;
+          if (len <= 0) return;
+          const T* src = row + t + (a - ow0);      // entries of positions [a, b)
+          T* dst = gc + ih * g.w + a * g.sw + r.off;  // the input columns they came from
+          if (g.sw == 1) {
+#pragma omp simd
+            for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
+          } else {
+            for (int64_t l = 0; l < len; ++l) dst[l * g.sw] += src[l];
+          }
+        });
+      }
+}
+
+// ------------------------------------------------------------- forward
+
+template <class T>
+void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
+                  const Array& out) {
+  const Plan p = make_plan(g, sizeof(T));
+  if (g.n == 0) return;
+  const T* px = x.data<T>();
+  const T* pw = w.data<T>();
+  const T* pb = bias.defined() ? bias.data<T>() : nullptr;
+  T* po = out.data<T>();
+  const int64_t workers = split_units(g.n) ? get_num_threads() : 1;
+  Array buf;
+  if (p.stride) buf = Array::empty({workers * p.stride}, out.dtype());
+  T* pbuf = p.stride ? buf.data<T>() : nullptr;
+
+  for_units(g.n, workers, [&](int64_t n, int64_t wk) {
+    const T* xn = px + n * g.c * g.h * g.w;
+    T* on = po + n * g.co * p.q;
+    T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
+      const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
+      const T* b = xn + q0;
+      int64_t rsb = p.q;  // direct: x_n is the (C x Q) column matrix
+      if (!p.direct) {
+        im2col(g, xn, q0, q1, col);
+        b = col;
+        rsb = tq;
+      }
+      T beta = 0;
+      if (pb) {  // C starts as the bias and the product is added to it
+        for (int64_t o = 0; o < g.co; ++o) std::fill(on + o * p.q + q0, on + o * p.q + q1, pb[o]);
+        beta = 1;
+      }
+      conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
+    }
+  });
+}
+
+// ------------------------------------------------------------ backward
+
+template <class T>
+void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
+                   const Array& gx, const Array& gw, const Array& gb) {
+  const Plan p = make_plan(g, sizeof(T));
+  const T* pg = gout.data<T>();
+  const int64_t gstride = g.co * p.q;  // gout elements per sample
+
+  if (gb.defined()) {  // per output channel, summed in double in a fixed order
+    T* pgb = gb.data<T>();
+    parallel_for(0, g.co, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.n * p.q)),
+                 [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        double s = 0;
+        for (int64_t n = 0; n < g.n; ++n) {
+          const T* r = pg + n * gstride + o * p.q;
+          double acc = 0;
+#pragma omp simd reduction(+ : acc)
+          for (int64_t q = 0; q < p.q; ++q) acc += r[q];
+          s += acc;
+        }
+        pgb[o] = static_cast<T>(s);
+      }
+    });
+  }
+  if (!gx.defined() && !gw.defined()) return;
+  const int64_t wsize = g.co * p.k;
+  if (g.n == 0 || p.k == 0) {  // nothing to sum: a zero weight gradient
+    if (gw.defined()) std::fill(gw.data<T>(), gw.data<T>() + wsize, T(0));
+    return;
+  }
+
+  // Parts of the batch, each with its own weight-gradient accumulator (part
+  // 0 sums straight into gw). Without gw every sample is its own part.
+  int64_t parts = g.n;
+  if (gw.defined())
+    parts = std::clamp<int64_t>(kPartsBytes / (wsize * int64_t(sizeof(T))), 1,
+                                std::min(g.n, kMaxParts));
+  const int64_t workers = split_units(parts) ? get_num_threads() : 1;
+  Array acc, buf;
+  if (gw.defined() && parts > 1) acc = Array::empty({(parts - 1) * wsize}, gw.dtype());
+  if (p.stride) buf = Array::empty({workers * p.stride}, gout.dtype());
+  const T* px = x.defined() ? x.data<T>() : nullptr;  // only read for gw
+  const T* pw = w.data<T>();
+  T* pgx = gx.defined() ? gx.data<T>() : nullptr;
+  T* pgw = gw.defined() ? gw.data<T>() : nullptr;
+  T* pacc = acc.defined() ? acc.data<T>() : nullptr;
+  T* pbuf = p.stride ? buf.data<T>() : nullptr;
+
+  for_units(parts, workers, [&](int64_t part, int64_t wk) {
+    T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    T* accp = part == 0 ? pgw : pacc + (part - 1) * wsize;
+    bool first = true;  // the part's first product overwrites its accumulator
+    for (int64_t n = part * g.n / parts; n < (part + 1) * g.n / parts; ++n) {
+      const T* xn = px ? px + n * g.c * g.h * g.w : nullptr;
+      const T* gn = pg + n * gstride;
+      T* gxn = pgx ? pgx + n * g.c * g.h * g.w : nullptr;
+      if (gxn && !p.direct) std::fill(gxn, gxn + g.c * g.h * g.w, T(0));
+      for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
+        const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
+        if (pgw) {  // acc (Co x K) += gout_n[:, q0:q1] @ col^T
+          const T* b = xn + q0;
+          int64_t ldb = p.q;
+          if (!p.direct) {
+            im2col(g, xn, q0, q1, col);
+            b = col;
+            ldb = tq;
+          }
+          conv_gemm<T>(g.co, p.k, tq, gn + q0, p.q, 1, b, 1, ldb, first ? T(0) : T(1), accp,
+                       p.k);
+          first = false;
+        }
+        if (gxn) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
+          if (p.direct) {
+            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0), gxn + q0, p.q);
+          } else {
+            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0), col, tq);
+            col2im(g, col, q0, q1, gxn);
+          }
+        }
+      }
+    }
+  });
+
+  if (pacc) {  // gw += the other parts' sums, in part order
+    parallel_for(0, wsize, kGrainSize / std::max<int64_t>(1, parts), [&](int64_t e0, int64_t e1) {
+      for (int64_t part = 1; part < parts; ++part) {
+        const T* a = pacc + (part - 1) * wsize;
+#pragma omp simd
+        for (int64_t e = e0; e < e1; ++e) pgw[e] += a[e];
+      }
+    });
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
+                    const Array& out) {
+  visit_floating(out.dtype(), [&](auto t) { forward_impl<decltype(t)>(g, x, w, bias, out); });
+}
+
+void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
+                     const Array& gx, const Array& gw, const Array& gb) {
+  visit_floating(gout.dtype(),
+                 [&](auto t) { backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb); });
+}
+
+int64_t set_conv_col_budget(int64_t bytes) {
+  const int64_t old = g_col_budget;
+  g_col_budget = bytes;
+  return old;
+}
+
+}  // namespace dc::cpu

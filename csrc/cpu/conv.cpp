@@ -32,11 +32,17 @@
 // thread, since neighbouring tiles add into overlapping input rows.
 #include "cpu/conv.h"
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <new>
 #include "core/threads.h"
+#if __has_include("cpu/gemm.h")
+#include "cpu/gemm.h"
+#else
 #include "cpu/matmul.h"
+#endif
 
 namespace dc::cpu {
 
@@ -47,13 +53,48 @@ constexpr int64_t kMinTileCols = 8;       // a tile has at least this many outpu
 constexpr int64_t kMaxParts = 8;          // weight-gradient accumulators (shape-only)
 constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
 
+// ------------------------------------------------------------ profiling
+// Thread-time per phase for bench/conv.py --breakdown; one relaxed load per
+// phase when disabled.
+enum Phase { kIm2col, kGemmForward, kGemmWeight, kGemmInput, kCol2im, kBias, kPhases };
+const char* const kPhaseNames[kPhases] = {"im2col", "gemm fwd", "gemm wgrad", "gemm igrad",
+                                          "col2im", "bias"};
+std::atomic<bool> g_profile{false};
+std::atomic<int64_t> g_phase_ns[kPhases];
+
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(Phase p) : phase_(p), on_(g_profile.load(std::memory_order_relaxed)) {
+    if (on_) start_ = std::chrono::steady_clock::now();
+  }
+  ~PhaseTimer() {
+    if (!on_) return;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - start_);
+    g_phase_ns[phase_].fetch_add(ns.count(), std::memory_order_relaxed);
+  }
+
+ private:
+  Phase phase_;
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 // ------------------------------------------------------------------ GEMM
 // The one place convolution calls the GEMM: C = A @ B + beta * C for beta 0
 // or 1, C (m x n) with row stride ldc and unit column stride, A and B in any
-// strides. Runs inside parallel regions, so it never throws.
-//
-// Today's cpu::gemm overwrites C, so beta = 1 is emulated with a scratch
-// product added to C; a GEMM with alpha/beta replaces this body with one call.
+// strides. Runs inside parallel regions, so it must never throw.
+#if __has_include("cpu/gemm.h")
+// The BLIS-style GEMM (C = alpha A B + beta C, any strides; stays on the
+// calling thread inside a parallel region and never throws there).
+template <class T>
+void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
+               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
+  gemm<T>(m, n, k, T(1), a, rsa, csa, b, rsb, csb, beta, c, ldc, 1);
+}
+#else
+// Until then: cpu::gemm of matmul.h overwrites C, so beta = 1 is emulated
+// with a scratch product added to C. (Delete this branch once gemm.h lands.)
 template <class T>
 T* gemm_scratch(int64_t count) noexcept {
   thread_local std::unique_ptr<T[]> buf;
@@ -81,6 +122,7 @@ void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t
     for (int64_t p = 0; p < k; ++p)
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += a[i * rsa + p * csa] * b[p * rsb + j * csb];
 }
+#endif
 
 // ---------------------------------------------------------- the plan
 
@@ -231,15 +273,18 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
       const T* b = xn + q0;
       int64_t rsb = p.q;  // direct: x_n is the (C x Q) column matrix
       if (!p.direct) {
+        PhaseTimer t(kIm2col);
         im2col(g, xn, q0, q1, col);
         b = col;
         rsb = tq;
       }
       T beta = 0;
       if (pb) {  // C starts as the bias and the product is added to it
+        PhaseTimer t(kBias);
         for (int64_t o = 0; o < g.co; ++o) std::fill(on + o * p.q + q0, on + o * p.q + q1, pb[o]);
         beta = 1;
       }
+      PhaseTimer t(kGemmForward);
       conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
     }
   });
@@ -255,6 +300,7 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
   const int64_t gstride = g.co * p.q;  // gout elements per sample
 
   if (gb.defined()) {  // per output channel, summed in double in a fixed order
+    PhaseTimer t(kBias);
     T* pgb = gb.data<T>();
     parallel_for(0, g.co, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.n * p.q)),
                  [&](int64_t o0, int64_t o1) {
@@ -310,19 +356,24 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
           const T* b = xn + q0;
           int64_t ldb = p.q;
           if (!p.direct) {
+            PhaseTimer t(kIm2col);
             im2col(g, xn, q0, q1, col);
             b = col;
             ldb = tq;
           }
+          PhaseTimer t(kGemmWeight);
           conv_gemm<T>(g.co, p.k, tq, gn + q0, p.q, 1, b, 1, ldb, first ? T(0) : T(1), accp,
                        p.k);
           first = false;
         }
         if (gxn) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
-          if (p.direct) {
-            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0), gxn + q0, p.q);
-          } else {
-            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0), col, tq);
+          {
+            PhaseTimer t(kGemmInput);
+            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0),
+                         p.direct ? gxn + q0 : col, p.direct ? p.q : tq);
+          }
+          if (!p.direct) {
+            PhaseTimer t(kCol2im);
             col2im(g, col, q0, q1, gxn);
           }
         }
@@ -352,6 +403,14 @@ void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, c
                      const Array& gx, const Array& gw, const Array& gb) {
   visit_floating(gout.dtype(),
                  [&](auto t) { backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb); });
+}
+
+std::vector<std::pair<std::string, double>> conv_profile(bool enable) {
+  std::vector<std::pair<std::string, double>> out;
+  for (int i = 0; i < kPhases; ++i)
+    out.emplace_back(kPhaseNames[i], g_phase_ns[i].exchange(0) * 1e-9);
+  g_profile = enable;
+  return out;
 }
 
 int64_t set_conv_col_budget(int64_t bytes) {

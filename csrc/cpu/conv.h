@@ -1,6 +1,9 @@
 // CPU kernels for csrc/ops/conv.h: 2-D convolution as im2col + GEMM.
 #pragma once
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 #include "core/array.h"
 
 namespace dc::cpu {
@@ -31,5 +34,10 @@ void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, c
 // Bytes of im2col buffer each worker may use (tests lower it to force many
 // tiles per sample); returns the previous value. Not thread-safe.
 int64_t set_conv_col_budget(int64_t bytes);
+
+// Benchmark hook: while enabled, convolutions add up the thread-time of each
+// phase (im2col, the three GEMMs, col2im, bias). Returns (phase, seconds)
+// accumulated since the previous call, resets them, then enables or disables.
+std::vector<std::pair<std::string, double>> conv_profile(bool enable);
 
 }  // namespace dc::cpu

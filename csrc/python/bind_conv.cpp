@@ -18,6 +18,11 @@ void bind_conv(py::module_& m) {
     if (bytes < 1) fail<ValueError>("_conv2d_set_col_budget: expected a positive byte count, got ", bytes);
     return cpu::set_conv_col_budget(bytes);
   }, "sets the im2col tile budget per worker in bytes (tests); returns the previous one");
+  m.def("_conv2d_profile", [](bool enable) {
+    py::dict d;
+    for (const auto& [name, seconds] : cpu::conv_profile(enable)) d[py::str(name)] = seconds;
+    return d;
+  }, "bench hook: {phase: thread-seconds} since the last call; then enables or disables counting");
   m.def("max_pool2d", &dc::max_pool2d, py::arg("input"), py::arg("kernel_size"),
         py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"),
         "(out, indices) of 2-D max pooling; an empty stride means the kernel size");

@@ -34,7 +34,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <memory>
 #include <new>
 #include "core/threads.h"
@@ -181,14 +180,23 @@ ColRange col_range(const ConvGeometry& g, int64_t j) {
 }
 
 // Visits the positions [q0, q1) one output-row segment at a time:
-// seg(oh, ow0, ow1, offset of ow0 within the tile).
+// seg(oh, ow0, ow1, offset of ow0 within the tile); one division per tile.
 template <class F>
-void for_segments(const ConvGeometry& g, int64_t q0, int64_t q1, F&& seg) {
-  for (int64_t q = q0; q < q1;) {
-    const int64_t oh = q / g.ow, ow0 = q % g.ow, ow1 = std::min(g.ow, ow0 + (q1 - q));
-    seg(oh, ow0, ow1, q - q0);
-    q += ow1 - ow0;
+inline void for_segments(const ConvGeometry& g, int64_t q0, int64_t q1, F&& seg) {
+  int64_t oh = q0 / g.ow, ow0 = q0 - oh * g.ow;
+  for (int64_t t = 0, tq = q1 - q0; t < tq; ++oh, ow0 = 0) {
+    const int64_t ow1 = std::min(g.ow, ow0 + (tq - t));
+    seg(oh, ow0, ow1, t);
+    t += ow1 - ow0;
   }
+}
+
+// Short runs (an output row is often 10-60 elements): plain loops the
+// compiler vectorises, cheaper than calls to memset/memcpy.
+template <class T>
+inline void zero_run(T* d, int64_t n) {
+#pragma omp simd
+  for (int64_t l = 0; l < n; ++l) d[l] = T(0);
 }
 
 // col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col matrix.
@@ -202,20 +210,23 @@ void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
         const T* xc = x + c * g.h * g.w;
         const ColRange r = col_range(g, j);
         for_segments(g, q0, q1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t t) {
+          T* dst = row + t;  // dst[l]: output position ow0 + l
           const int64_t ih = oh * g.sh - g.ph + i * g.dh;
-          if (ih < 0 || ih >= g.h) {
-            std::fill(row + t, row + t + (ow1 - ow0), T(0));
-            return;
-          }
+          if (ih < 0 || ih >= g.h) return zero_run(dst, ow1 - ow0);
           const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
-          std::fill(row + t, row + t + (a - ow0), T(0));
-          const T* src = xc + ih * g.w;  // input column ow * sw + off
+          zero_run(dst, a - ow0);
+          const T* src = xc + ih * g.w + r.off;  // src[ow * sw] for ow in [a, b)
+          T* d = dst + (a - ow0);
+          const int64_t len = b - a;
           if (g.sw == 1) {
-            if (b > a) std::memcpy(row + t + (a - ow0), src + a + r.off, sizeof(T) * (b - a));
+            const T* sp = src + a;
+#pragma omp simd
+            for (int64_t l = 0; l < len; ++l) d[l] = sp[l];
           } else {
-            for (int64_t ow = a; ow < b; ++ow) row[t + ow - ow0] = src[ow * g.sw + r.off];
+            const T* sp = src + a * g.sw;
+            for (int64_t l = 0; l < len; ++l) d[l] = sp[l * g.sw];
           }
-          std::fill(row + t + (b - ow0), row + t + (ow1 - ow0), T(0));
+          zero_run(dst + (b - ow0), ow1 - b);
         });
       }
 }
@@ -236,7 +247,7 @@ void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) 
           const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
           const int64_t len = b - a;
           if (len <= 0) return;
-          const T* src = row + t + (a - ow0);      // entries of positions [a, b)
+          const T* src = row + t + (a - ow0);          // entries of positions [a, b)
           T* dst = gc + ih * g.w + a * g.sw + r.off;  // the input columns they came from
           if (g.sw == 1) {
 #pragma omp simd
@@ -292,58 +303,71 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
 
 // ------------------------------------------------------------ backward
 
+// sum_q r[q] for a run of n values: float lanes (vectorised), then double.
+template <class T>
+inline double run_sum(const T* r, int64_t n) {
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t q = 0;
+  for (; q + kLanes <= n; q += kLanes)
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) acc[l] += r[q + l];
+  double s = 0;
+  for (int l = 0; l < kLanes; ++l) s += acc[l];
+  for (; q < n; ++q) s += r[q];
+  return s;
+}
+
 template <class T>
 void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
                    const Array& gx, const Array& gw, const Array& gb) {
   const Plan p = make_plan(g, sizeof(T));
   const T* pg = gout.data<T>();
   const int64_t gstride = g.co * p.q;  // gout elements per sample
+  const int64_t wsize = g.co * p.k;
+  T* pgb = gb.defined() ? gb.data<T>() : nullptr;
+  T* pgw = gw.defined() ? gw.data<T>() : nullptr;
+  T* pgx = gx.defined() ? gx.data<T>() : nullptr;
 
-  if (gb.defined()) {  // per output channel, summed in double in a fixed order
+  if (g.n == 0 || (!pgx && !pgw)) {  // the bias gradient alone: one pass over gout
     PhaseTimer t(kBias);
-    T* pgb = gb.data<T>();
+    if (pgw) std::fill(pgw, pgw + wsize, T(0));
+    if (!pgb) return;
     parallel_for(0, g.co, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.n * p.q)),
                  [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {
         double s = 0;
-        for (int64_t n = 0; n < g.n; ++n) {
-          const T* r = pg + n * gstride + o * p.q;
-          double acc = 0;
-#pragma omp simd reduction(+ : acc)
-          for (int64_t q = 0; q < p.q; ++q) acc += r[q];
-          s += acc;
-        }
+        for (int64_t n = 0; n < g.n; ++n) s += run_sum(pg + n * gstride + o * p.q, p.q);
         pgb[o] = static_cast<T>(s);
       }
     });
-  }
-  if (!gx.defined() && !gw.defined()) return;
-  const int64_t wsize = g.co * p.k;
-  if (g.n == 0 || p.k == 0) {  // nothing to sum: a zero weight gradient
-    if (gw.defined()) std::fill(gw.data<T>(), gw.data<T>() + wsize, T(0));
     return;
   }
 
-  // Parts of the batch, each with its own weight-gradient accumulator (part
-  // 0 sums straight into gw). Without gw every sample is its own part.
+  // Parts of the batch, each with its own weight- and bias-gradient
+  // accumulators (part 0 sums the weight gradient straight into gw), added in
+  // part order at the end. Only the input gradient: every sample a part.
   int64_t parts = g.n;
-  if (gw.defined())
-    parts = std::clamp<int64_t>(kPartsBytes / (wsize * int64_t(sizeof(T))), 1,
-                                std::min(g.n, kMaxParts));
+  if (pgw || pgb) {
+    parts = std::min(g.n, kMaxParts);
+    if (pgw) parts = std::clamp<int64_t>(kPartsBytes / (std::max<int64_t>(wsize, 1) * int64_t(sizeof(T))), 1, parts);
+  }
   const int64_t workers = split_units(parts) ? get_num_threads() : 1;
-  Array acc, buf;
-  if (gw.defined() && parts > 1) acc = Array::empty({(parts - 1) * wsize}, gw.dtype());
+  Array wacc, bacc, buf;
+  if (pgw && parts > 1 && wsize > 0) wacc = Array::empty({(parts - 1) * wsize}, gw.dtype());
+  if (pgb) bacc = Array::empty({parts * g.co}, DType::Float64);
   if (p.stride) buf = Array::empty({workers * p.stride}, gout.dtype());
   const T* px = x.defined() ? x.data<T>() : nullptr;  // only read for gw
   const T* pw = w.data<T>();
-  T* pgx = gx.defined() ? gx.data<T>() : nullptr;
-  T* pgw = gw.defined() ? gw.data<T>() : nullptr;
-  T* pacc = acc.defined() ? acc.data<T>() : nullptr;
+  T* pwacc = wacc.defined() ? wacc.data<T>() : nullptr;
+  double* pbacc = bacc.defined() ? bacc.data<double>() : nullptr;
   T* pbuf = p.stride ? buf.data<T>() : nullptr;
 
   for_units(parts, workers, [&](int64_t part, int64_t wk) {
     T* col = pbuf ? pbuf + wk * p.stride : nullptr;
-    T* accp = part == 0 ? pgw : pacc + (part - 1) * wsize;
+    T* wacc_p = part == 0 ? pgw : pwacc + (part - 1) * wsize;
+    double* bacc_p = pbacc ? pbacc + part * g.co : nullptr;
+    if (bacc_p) std::fill(bacc_p, bacc_p + g.co, 0.0);
     bool first = true;  // the part's first product overwrites its accumulator
     for (int64_t n = part * g.n / parts; n < (part + 1) * g.n / parts; ++n) {
       const T* xn = px ? px + n * g.c * g.h * g.w : nullptr;
@@ -352,7 +376,7 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
       if (gxn && !p.direct) std::fill(gxn, gxn + g.c * g.h * g.w, T(0));
       for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
         const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
-        if (pgw) {  // acc (Co x K) += gout_n[:, q0:q1] @ col^T
+        if (pgw && p.k > 0) {  // acc (Co x K) += gout_n[:, q0:q1] @ col^T
           const T* b = xn + q0;
           int64_t ldb = p.q;
           if (!p.direct) {
@@ -362,11 +386,15 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
             ldb = tq;
           }
           PhaseTimer t(kGemmWeight);
-          conv_gemm<T>(g.co, p.k, tq, gn + q0, p.q, 1, b, 1, ldb, first ? T(0) : T(1), accp,
+          conv_gemm<T>(g.co, p.k, tq, gn + q0, p.q, 1, b, 1, ldb, first ? T(0) : T(1), wacc_p,
                        p.k);
           first = false;
         }
-        if (gxn) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
+        if (bacc_p) {  // while this tile of gout is in cache
+          PhaseTimer t(kBias);
+          for (int64_t o = 0; o < g.co; ++o) bacc_p[o] += run_sum(gn + o * p.q + q0, tq);
+        }
+        if (gxn && p.k > 0) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
           {
             PhaseTimer t(kGemmInput);
             conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0),
@@ -381,14 +409,21 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
     }
   });
 
-  if (pacc) {  // gw += the other parts' sums, in part order
+  if (pwacc) {  // gw += the other parts' sums, in part order
     parallel_for(0, wsize, kGrainSize / std::max<int64_t>(1, parts), [&](int64_t e0, int64_t e1) {
       for (int64_t part = 1; part < parts; ++part) {
-        const T* a = pacc + (part - 1) * wsize;
+        const T* a = pwacc + (part - 1) * wsize;
 #pragma omp simd
         for (int64_t e = e0; e < e1; ++e) pgw[e] += a[e];
       }
     });
+  }
+  if (pbacc) {
+    for (int64_t o = 0; o < g.co; ++o) {
+      double s = 0;
+      for (int64_t part = 0; part < parts; ++part) s += pbacc[part * g.co + o];
+      pgb[o] = static_cast<T>(s);
+    }
   }
 }
 

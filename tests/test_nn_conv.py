@@ -123,8 +123,9 @@ def test_conv2d_no_bias(case):
 
 @pytest.fixture
 def tiny_tiles():
-    """A 64-byte im2col budget: every tile is 8 output positions, so tiles
-    split output rows and every sample spans many of them."""
+    """A 64-byte im2col budget: every tile is 8 output positions (or whole
+    rows if they are shorter), so tiles split output rows and every sample
+    spans many of them."""
     old = _C._conv2d_set_col_budget(64)
     yield
     _C._conv2d_set_col_budget(old)
@@ -136,6 +137,21 @@ def test_conv2d_many_tiles(case, threads, tiny_tiles):
     dc.set_num_threads(threads)
     _run(case, "float64")
     _run(case, "float32")
+
+
+@pytest.mark.parametrize("budget", [1, 2, 3])
+@pytest.mark.parametrize("case", [GRID[2], GRID[3], GRID[4], GRID[7], GRID[10], GRID[11]])
+def test_conv2d_tiles_of_whole_rows(case, budget):
+    """Budgets of 1-3 output rows of float64 columns: tiles of whole rows
+    (the fast im2col/col2im path), the last one often shorter."""
+    n, c, co, h, w, k, stride, padding, dilation = case
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    ow = (w + 2 * pw - dw * (k[1] - 1) - 1) // sw + 1
+    old = _C._conv2d_set_col_budget(budget * ow * c * k[0] * k[1] * 8)
+    try:
+        _run(case, "float64")
+    finally:
+        _C._conv2d_set_col_budget(old)
 
 
 @pytest.mark.parametrize("n", [1, 3, 4, 9, 17])

@@ -16,9 +16,10 @@
 //
 // Tiling. The column matrix is never built for the whole batch: a worker
 // builds one tile of it at a time, K x tq for a run of tq consecutive output
-// positions of one sample (rows of the output may be split), tq chosen so
-// the tile stays within g_col_budget bytes (1 MiB: in L2/L3, so the GEMM's
-// packing reads it back from cache). The GEMM writes the tile's outputs in
+// positions of one sample, tq chosen so the tile stays within g_col_budget
+// bytes (1 MiB: in L2/L3, so the GEMM's packing reads it back from cache):
+// whole output rows when one fits (im2col then copies whole rows with
+// hoisted bounds), else runs within a row. The GEMM writes the tile's outputs in
 // place (C = out_n[:, q0:q1], row stride Q). 1x1 convolutions with stride 1
 // and no padding skip im2col: col_n is x_n itself.
 //
@@ -142,7 +143,11 @@ Plan make_plan(const ConvGeometry& g, int64_t itemsize) {
     p.tile = p.q;
     p.stride = 0;
   } else {
-    p.tile = std::clamp(g_col_budget / (p.k * itemsize), std::min(kMinTileCols, p.q), p.q);
+    // Whole output rows when the budget holds one (the fast im2col path),
+    // else a run of positions within a row.
+    const int64_t cols = g_col_budget / (p.k * itemsize);
+    p.tile = cols >= g.ow ? std::min(p.q, cols / g.ow * g.ow)
+                          : std::clamp(cols, std::min(kMinTileCols, p.q), p.q);
     p.stride = (p.k * p.tile + 15) / 16 * 16;  // 64-byte aligned for float and double
   }
   return p;
@@ -208,9 +213,57 @@ inline void copy_run(T* __restrict d, const T* __restrict s, int64_t n) {
   for (int64_t l = 0; l < n; ++l) d[l] = s[l];
 }
 
-// col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col matrix.
+// The output rows [oh0, oh1) whose input row oh*sh + base lies in [0, h),
+// as a sub-range [rlo, rhi).
+inline std::pair<int64_t, int64_t> valid_rows(const ConvGeometry& g, int64_t base, int64_t oh0,
+                                              int64_t oh1) {
+  int64_t rlo = base >= 0 ? 0 : (-base + g.sh - 1) / g.sh;
+  int64_t rhi = base >= g.h ? 0 : (g.h - 1 - base) / g.sh + 1;
+  rlo = std::clamp(rlo, oh0, oh1);
+  return {rlo, std::clamp(rhi, rlo, oh1)};
+}
+
+// col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col
+// matrix, for tiles of whole output rows: per (c, i, j) the valid input rows
+// are one range and the valid columns [lo, hi) are the same in every row, so
+// the inner loops are plain copies (the per-row overhead is what this costs
+// beyond the bytes: rows are often only 10-60 elements).
 template <class T>
-void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+void im2col_rows(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  const int64_t tq = q1 - q0, ow = g.ow, oh0 = q0 / ow, oh1 = oh0 + tq / ow;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t base = i * g.dh - g.ph;  // input row of output row oh: oh * sh + base
+      const auto [rlo, rhi] = valid_rows(g, base, oh0, oh1);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        const ColRange r = col_range(g, j);
+        const int64_t lo = r.lo, hi = r.hi, sw = g.sw, step = g.sh * g.w;
+        const T* xs = x + c * g.h * g.w + (rlo * g.sh + base) * g.w + r.off;  // xs[ow * sw]
+        zero_run(row, (rlo - oh0) * ow);
+        T* d = row + (rlo - oh0) * ow;
+        if (sw == 1 && lo == 0 && hi == ow) {
+          for (int64_t oh = rlo; oh < rhi; ++oh, d += ow, xs += step) copy_run(d, xs, ow);
+        } else {
+          for (int64_t oh = rlo; oh < rhi; ++oh, d += ow, xs += step) {
+            zero_run(d, lo);
+            if (sw == 1) {
+              copy_run(d + lo, xs + lo, hi - lo);
+            } else {
+              for (int64_t l = lo; l < hi; ++l) d[l] = xs[l * sw];
+            }
+            zero_run(d + hi, ow - hi);
+          }
+        }
+        zero_run(d, (oh1 - rhi) * ow);
+      }
+    }
+}
+
+// The same for any run of positions (tiles within a row), one row segment
+// at a time.
+template <class T>
+void im2col_segments(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
   const int64_t tq = q1 - q0;
   for (int64_t c = 0; c < g.c; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
@@ -238,9 +291,43 @@ void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
       }
 }
 
-// Adds col (K x (q1 - q0)) back into sample gx where im2col took each entry.
+inline bool whole_rows(const ConvGeometry& g, int64_t q0, int64_t q1) {
+  return q0 % g.ow == 0 && (q1 - q0) % g.ow == 0;
+}
+
 template <class T>
-void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  if (whole_rows(g, q0, q1)) return im2col_rows(g, x, q0, q1, col);
+  im2col_segments(g, x, q0, q1, col);
+}
+
+// Adds col (K x (q1 - q0)) back into sample gx where im2col took each entry:
+// the transpose of im2col_rows / im2col_segments.
+template <class T>
+void col2im_rows(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  const int64_t tq = q1 - q0, ow = g.ow, oh0 = q0 / ow, oh1 = oh0 + tq / ow;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t base = i * g.dh - g.ph;
+      const auto [rlo, rhi] = valid_rows(g, base, oh0, oh1);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const ColRange r = col_range(g, j);
+        const int64_t lo = r.lo, n = r.hi - r.lo, sw = g.sw, step = g.sh * g.w;
+        const T* s = col + ((c * g.kh + i) * g.kw + j) * tq + (rlo - oh0) * ow + lo;
+        T* xd = gx + c * g.h * g.w + (rlo * g.sh + base) * g.w + r.off + lo * sw;
+        for (int64_t oh = rlo; oh < rhi; ++oh, s += ow, xd += step) {
+          if (sw == 1) {
+            for (int64_t l = 0; l < n; ++l) xd[l] += s[l];
+          } else {
+            for (int64_t l = 0; l < n; ++l) xd[l * sw] += s[l];
+          }
+        }
+      }
+    }
+}
+
+template <class T>
+void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
   const int64_t tq = q1 - q0;
   for (int64_t c = 0; c < g.c; ++c)
     for (int64_t i = 0; i < g.kh; ++i)
@@ -257,13 +344,18 @@ void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) 
           const T* src = row + t + (a - ow0);          // entries of positions [a, b)
           T* dst = gc + ih * g.w + a * g.sw + r.off;  // the input columns they came from
           if (g.sw == 1) {
-#pragma omp simd
             for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
           } else {
             for (int64_t l = 0; l < len; ++l) dst[l * g.sw] += src[l];
           }
         });
       }
+}
+
+template <class T>
+void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  if (whole_rows(g, q0, q1)) return col2im_rows(g, col, q0, q1, gx);
+  col2im_segments(g, col, q0, q1, gx);
 }
 
 // ------------------------------------------------------------- forward

@@ -12,12 +12,14 @@
 //   p += (-lr / (1 - beta1^t)) * m / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
 // Bytes per element: read g, p, m, v and write p, m, v = 7 words (28 B in
 // float32, 56 B in float64; amsgrad adds 2 words). FLOPs: about 12 plus a
-// square root and two divisions; on AVX2 that is ~1.5 cycles per 8 floats of
-// divider time per division, far under the ~4 cycles per 8 floats the memory
-// system allows at 30 GB/s, so the step is memory-bound: the target is one
-// pass over the 7 words at streaming bandwidth, which is what the
-// single-pass loop below does (PyTorch's fused Adam also does one pass; its
-// default foreach path makes ~10 passes).
+// square root and two divisions. With its data in L1 the AVX2 loop runs at
+// ~2.8 G elements/s on one core of the 2-core Zen 3 test machine (79 GB/s
+// at 28 B/element; dividing by sqrt(1 - beta2^t) or multiplying by its
+// inverse makes no difference), more than twice what DRAM gives a core
+// (~33 GB/s for this read-modify-write pattern), so the step is
+// memory-bound: the aim is a single pass over the 7 words at full bandwidth
+// (PyTorch's fused Adam also makes one pass; its default per-tensor path
+// makes about ten).
 //
 // All tensors are treated as one concatenated element range that
 // parallel_for splits evenly over the threads, so a model of many small
@@ -86,7 +88,8 @@ struct AdamPtrs {
   T* vmax;  // null unless amsgrad
 };
 
-// One element: the reference formula, also the tail of the vector loop.
+// One element of the plain reference loop, in the same order of operations
+// as the vector code (which uses FMAs where marked fmadd).
 template <class T>
 inline void adam_element(const AdamPtrs<T>& a, int64_t i, const AdamConst<T>& k) {
   T g = k.maximize ? -a.g[i] : a.g[i];
@@ -131,18 +134,26 @@ struct Vec8f {
   DC_AVX2_INLINE static __m256i mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
-  DC_AVX2_INLINE static Vec8f load(const float* p, int n) { return {_mm256_maskload_ps(p, mask(n))}; }
+  DC_AVX2_INLINE static Vec8f load(const float* p, int n) {
+    return {_mm256_maskload_ps(p, mask(n))};
+  }
   DC_AVX2_INLINE void store(float* p, int n) const { _mm256_maskstore_ps(p, mask(n), v); }
   DC_AVX2_INLINE static Vec8f set1(float x) { return {_mm256_set1_ps(x)}; }
   DC_AVX2_INLINE friend Vec8f operator+(Vec8f a, Vec8f b) { return {_mm256_add_ps(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec8f operator-(Vec8f a, Vec8f b) { return {_mm256_sub_ps(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec8f operator*(Vec8f a, Vec8f b) { return {_mm256_mul_ps(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec8f operator/(Vec8f a, Vec8f b) { return {_mm256_div_ps(a.v, b.v)}; }
-  DC_AVX2_INLINE friend Vec8f fmadd(Vec8f a, Vec8f b, Vec8f c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
+  DC_AVX2_INLINE friend Vec8f fmadd(Vec8f a, Vec8f b, Vec8f c) {
+    return {_mm256_fmadd_ps(a.v, b.v, c.v)};
+  }
   DC_AVX2_INLINE friend Vec8f vsqrt(Vec8f a) { return {_mm256_sqrt_ps(a.v)}; }
-  DC_AVX2_INLINE friend Vec8f vneg(Vec8f a) { return {_mm256_xor_ps(a.v, _mm256_set1_ps(-0.0f))}; }
+  DC_AVX2_INLINE friend Vec8f vneg(Vec8f a) {
+    return {_mm256_xor_ps(a.v, _mm256_set1_ps(-0.0f))};
+  }
   // a > b ? a : b, as the scalar path
-  DC_AVX2_INLINE friend Vec8f vmax(Vec8f a, Vec8f b) { return {_mm256_blendv_ps(b.v, a.v, _mm256_cmp_ps(a.v, b.v, _CMP_GT_OQ))}; }
+  DC_AVX2_INLINE friend Vec8f vmax(Vec8f a, Vec8f b) {
+    return {_mm256_blendv_ps(b.v, a.v, _mm256_cmp_ps(a.v, b.v, _CMP_GT_OQ))};
+  }
 };
 
 struct Vec4d {
@@ -153,17 +164,25 @@ struct Vec4d {
   DC_AVX2_INLINE static __m256i mask(int n) {
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
   }
-  DC_AVX2_INLINE static Vec4d load(const double* p, int n) { return {_mm256_maskload_pd(p, mask(n))}; }
+  DC_AVX2_INLINE static Vec4d load(const double* p, int n) {
+    return {_mm256_maskload_pd(p, mask(n))};
+  }
   DC_AVX2_INLINE void store(double* p, int n) const { _mm256_maskstore_pd(p, mask(n), v); }
   DC_AVX2_INLINE static Vec4d set1(double x) { return {_mm256_set1_pd(x)}; }
   DC_AVX2_INLINE friend Vec4d operator+(Vec4d a, Vec4d b) { return {_mm256_add_pd(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec4d operator-(Vec4d a, Vec4d b) { return {_mm256_sub_pd(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec4d operator*(Vec4d a, Vec4d b) { return {_mm256_mul_pd(a.v, b.v)}; }
   DC_AVX2_INLINE friend Vec4d operator/(Vec4d a, Vec4d b) { return {_mm256_div_pd(a.v, b.v)}; }
-  DC_AVX2_INLINE friend Vec4d fmadd(Vec4d a, Vec4d b, Vec4d c) { return {_mm256_fmadd_pd(a.v, b.v, c.v)}; }
+  DC_AVX2_INLINE friend Vec4d fmadd(Vec4d a, Vec4d b, Vec4d c) {
+    return {_mm256_fmadd_pd(a.v, b.v, c.v)};
+  }
   DC_AVX2_INLINE friend Vec4d vsqrt(Vec4d a) { return {_mm256_sqrt_pd(a.v)}; }
-  DC_AVX2_INLINE friend Vec4d vneg(Vec4d a) { return {_mm256_xor_pd(a.v, _mm256_set1_pd(-0.0))}; }
-  DC_AVX2_INLINE friend Vec4d vmax(Vec4d a, Vec4d b) { return {_mm256_blendv_pd(b.v, a.v, _mm256_cmp_pd(a.v, b.v, _CMP_GT_OQ))}; }
+  DC_AVX2_INLINE friend Vec4d vneg(Vec4d a) {
+    return {_mm256_xor_pd(a.v, _mm256_set1_pd(-0.0))};
+  }
+  DC_AVX2_INLINE friend Vec4d vmax(Vec4d a, Vec4d b) {
+    return {_mm256_blendv_pd(b.v, a.v, _mm256_cmp_pd(a.v, b.v, _CMP_GT_OQ))};
+  }
 };
 
 template <class T> struct Avx2Of;
@@ -219,7 +238,8 @@ DC_AVX2_INLINE void adam_block(const AdamPtrs<T>& a, int64_t i, int n, const Ada
 }
 
 template <class T>
-DC_AVX2 void adam_range_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi, const AdamConst<T>& k) {
+DC_AVX2 void adam_range_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi,
+                             const AdamConst<T>& k) {
   using V = typename Avx2Of<T>::type;
   const AdamVecConst<V, T> c(k);
   int64_t i = lo;

@@ -92,7 +92,8 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
                      max_exp_avg_sqs.size(), ")");
 
   // `!(x >= 0)` also refuses NaN.
-  if (!(opt.lr >= 0) || std::isinf(opt.lr)) fail<ValueError>(op, ": invalid learning rate: ", opt.lr);
+  if (!(opt.lr >= 0) || std::isinf(opt.lr))
+    fail<ValueError>(op, ": invalid learning rate: ", opt.lr);
   if (!(opt.beta1 >= 0 && opt.beta1 < 1))
     fail<ValueError>(op, ": invalid beta parameter at index 0: ", opt.beta1, " (expected [0, 1))");
   if (!(opt.beta2 >= 0 && opt.beta2 < 1))

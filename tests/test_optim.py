@@ -793,3 +793,32 @@ def test_l1_penalty_errors():
         optim.l1_penalty([dc.ones(1, dtype=dc.int64)], 1.0)
     with pytest.raises(TypeError, match="parameter 1 has dtype deepcore.float64 but the earlier"):
         optim.l1_penalty([dc.ones(1), dc.ones(1, dtype=dc.float64)], 1.0)
+
+
+def test_state_dict_survives_save_and_load(tmp_path):
+    x0, a, b = problem(5)
+
+    def make():
+        params = [dc.tensor(x, requires_grad=True) for x in x0]
+        return params, optim.Adam(params, lr=0.05, amsgrad=True, betas=(0.8, 0.99))
+
+    def advance(params, opt, n):
+        for _ in range(n):
+            for p, ai, bi in zip(params, a, b):
+                p.grad = dc.tensor(np.asarray(ai * p.detach().numpy() + bi))
+            opt.step()
+
+    p1, o1 = make()
+    advance(p1, o1, 2)
+    dc.save({"params": [p.detach() for p in p1], "optim": o1.state_dict()}, tmp_path / "ck.dc")
+    ck = dc.load(tmp_path / "ck.dc")
+    p2, o2 = make()
+    with dc.no_grad():
+        for dst, src in zip(p2, ck["params"]):
+            dst.copy_(src)
+    o2.load_state_dict(ck["optim"])
+    assert o2.param_groups[0]["betas"] == (0.8, 0.99) and o2.state[p2[0]]["step"] == 2
+    advance(p1, o1, 3)
+    advance(p2, o2, 3)
+    for u, v in zip(p1, p2):
+        np.testing.assert_array_equal(u.detach().numpy(), v.detach().numpy())

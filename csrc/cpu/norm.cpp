@@ -16,6 +16,10 @@
 // backward sums read 8, backward input read 8 + write 4. 2-4 FLOP each:
 // memory-bound. Each channel's sums are accumulated by one thread in a fixed
 // order, so results do not depend on the thread count.
+// Measured 2026-11-25 (2-core EPYC VM, 1 thread, float32 (32, 64, 56, 56)):
+// stats pass 2.9 ms, the time of a plain sum of the same data (an omp simd
+// reduction per run took 6.9 ms); BatchNorm2d forward 9.8 ms (PyTorch 18.4),
+// forward + backward 29.5 ms (PyTorch 33.2), both including allocation.
 // Layout: L > 1 (BatchNorm2d, (N, C, L) BatchNorm1d) reduces contiguous runs
 // of L per channel, channels split over threads; L == 1 ((N, C) input) walks
 // rows of C, vectorised across a tile of channels, tiles split over threads.

@@ -83,13 +83,14 @@ double measure_peak(int threads) {
 #endif
 }
 
-// The micro-kernel alone on L1-resident panels (kc = 256): its ceiling.
+// The AVX2 micro-kernel alone, called over and over on the same packed
+// panels (kc = its KC; they stay in L1/L2) and C tile: its ceiling.
 template <class T>
 double measure_microkernel() {
 #if defined(__x86_64__)
   if (!dc::cpu::cpu_supports_avx2_fma()) return 0;
   const auto& uk = dc::cpu::gemm_detail::avx2_kernel<T>();
-  const int64_t kc = 256;
+  const int64_t kc = uk.kc;
   std::vector<T, std::allocator<T>> a(uk.mr * kc + 64), b(uk.nr * kc + 64), c(uk.mr * uk.nr);
   T* bp = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t(63));
   for (auto& x : a) x = T(0.5);
@@ -300,7 +301,16 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < threads.size(); ++i)
     std::printf("float32 FMA peak, %d thread(s): %.1f GFLOP/s (float64: half)\n", threads[i],
                 peaks[i]);
-  std::printf("micro-kernel alone (L1-resident panels, kc 256, 1 thread): float32 %.1f, "
+#if defined(__x86_64__)
+  if (dc::cpu::cpu_supports_avx2_fma()) {
+    const auto& kf = dc::cpu::gemm_detail::avx2_kernel<float>();
+    const auto& kd = dc::cpu::gemm_detail::avx2_kernel<double>();
+    std::printf("avx2 blocking MC/KC/NC: float32 %lld/%lld/%lld, float64 %lld/%lld/%lld\n",
+                (long long)kf.mc, (long long)kf.kc, (long long)kf.nc, (long long)kd.mc,
+                (long long)kd.kc, (long long)kd.nc);
+  }
+#endif
+  std::printf("avx2 micro-kernel alone (panels in cache, 1 thread): float32 %.1f, "
               "float64 %.1f GFLOP/s\n", measure_microkernel<float>(), measure_microkernel<double>());
   std::printf("%-8s %-22s %2s %5s %10s %9s %8s\n", "dtype", "MxKxN", "AB", "thr", "ms", "GFLOP/s",
               "%peak");

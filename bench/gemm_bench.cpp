@@ -10,6 +10,7 @@
 //                          [--kernel auto|portable] [--shapes square|train|all]
 //                          [--blocking MC,KC,NC] [--threshold FLOPS]
 //                          [--shape MxKxN[:NN|NT|TN|TT]]... [--best]
+//                          [--sweep "MC,KC,NC MC,KC,NC ..." --shape ...]
 //
 // Peak: a register-only loop of 12 independent 256-bit FMA chains per thread
 // (no loads), so it measures the cores' FMA throughput at the clock they run.
@@ -27,6 +28,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <time.h>
 #include <string>
 #include <vector>
 #if defined(__x86_64__)
@@ -206,6 +208,43 @@ bool bench(const std::vector<Shape>& shapes, const std::vector<int>& threads,
   return ok;
 }
 
+// Blocking sweep: the configurations take turns (two calls each per round,
+// for ~30 s in all), so a neighbour's load hits them alike; prints the
+// median and best GFLOP/s of each. Thread CPU time at one thread (time
+// taken by other processes on the core is not counted), wall time otherwise.
+template <class T>
+void sweep(const Shape& s, int threads, const std::vector<std::vector<int64_t>>& configs) {
+  std::mt19937_64 rng(42);
+  Operands<T> op(s, rng);
+  dc::set_num_threads(threads);
+  auto clock = [threads] {
+    timespec ts;
+    clock_gettime(threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+  };
+  const double flops = 2.0 * s.m * s.n * s.k;
+  const int rounds = std::clamp(int(3e10 / flops / double(configs.size())), 3, 200);
+  std::vector<std::vector<double>> t(configs.size());
+  for (int r = 0; r < rounds; ++r)
+    for (size_t c = 0; c < configs.size(); ++c) {
+      dc::cpu::set_gemm_blocking(configs[c][0], configs[c][1], configs[c][2]);
+      for (int rep = 0; rep < 2; ++rep) {
+        const double t0 = clock();
+        op.run(s);
+        t[c].push_back(clock() - t0);
+      }
+    }
+  dc::cpu::set_gemm_blocking(0, 0, 0);
+  std::printf("sweep %s %s, %d thread(s), %d rounds (%s time)\n", sizeof(T) == 4 ? "float32" : "float64",
+              s.label.c_str(), threads, rounds, threads == 1 ? "thread CPU" : "wall");
+  for (size_t c = 0; c < configs.size(); ++c) {
+    std::sort(t[c].begin(), t[c].end());
+    std::printf("  MC/KC/NC %4lld/%4lld/%5lld   median %6.1f   best %6.1f GFLOP/s\n",
+                (long long)configs[c][0], (long long)configs[c][1], (long long)configs[c][2],
+                flops / t[c][t[c].size() / 2] / 1e9, flops / t[c][0] / 1e9);
+  }
+}
+
 std::vector<int64_t> parse_list(const char* s) {
   std::vector<int64_t> v;
   for (const char* p = s; *p;) {
@@ -229,6 +268,7 @@ int main(int argc, char** argv) {
   std::string dtype = "both", set = "all";
   std::vector<int> threads = {1, 2};
   std::vector<Shape> custom;
+  std::vector<std::vector<int64_t>> sweeps;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : "";
@@ -236,6 +276,16 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (arg == "--best") {
       g_best = true;
+    } else if (arg == "--sweep") {
+      // "MC,KC,NC MC,KC,NC ..."
+      const std::string v = next;
+      ++i;
+      for (size_t p = 0; p < v.size();) {
+        const size_t e = std::min(v.find(' ', p), v.size());
+        const auto c = parse_list(v.substr(p, e - p).c_str());
+        if (c.size() == 3) sweeps.push_back(c);
+        p = e + 1;
+      }
     } else if (arg == "--threads") {
       threads.clear();
       for (int64_t t : parse_list(next)) threads.push_back(int(t));
@@ -294,6 +344,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!sweeps.empty()) {
+    for (const Shape& s : custom)
+      for (int t : threads) {
+        if (dtype == "f32" || dtype == "both") sweep<float>(s, t, sweeps);
+        if (dtype == "f64" || dtype == "both") sweep<double>(s, t, sweeps);
+      }
+    return 0;
+  }
   std::vector<double> peaks;
   for (int t : threads) peaks.push_back(measure_peak(t));
   std::printf("deepcore gemm benchmark: kernel %s, parallel threshold %lld FLOPs\n",

@@ -248,11 +248,11 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
   if (j0 < nc) pack_b_generic<T, NR>(kc, nc - j0, b + j0 * csb, rsb, csb, dst);
 }
 
-// Cache blocking (measured on Zen 3, see gemm.cpp): the kc x nr B
-// micro-panel (16 KiB) stays in L1 while the mc x kc block of A (144 KiB)
-// stays in L2 and the kc x nc panel of B in L3.
+// Cache blocking MC / KC / NC (the reasoning and measurements are at the
+// top of gemm.cpp): the kc x 16 (float32) or kc x 8 (float64) B micro-panel
+// in L1, the mc x kc A block in L2, the kc x nc B panel in L3.
 const MicroKernel<float> kAvx2F32 = {
-    "avx2", kMR, 16, 72, 256, 4080,
+    "avx2", kMR, 16, 72, 384, 4080,
     &kernel_6x2w<float>, &pack_a_avx2<float>, &pack_b_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {

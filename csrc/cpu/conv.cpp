@@ -4,7 +4,7 @@
 // col_n (K x Q) holds col_n[(c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh,
 // ow*sw - pw + j*dw] (0 in the padding), and with W as a (Co x K) matrix:
 //   forward   out_n  = W @ col_n + bias          (Co x Q)
-//   weight    gW     = sum_n gout_n @ col_n^T    (Co x K)
+//   weight    gW^T   = sum_n col_n @ gout_n^T    (K x Co, transposed at the end)
 //   input     gx_n   = col2im(W^T @ gout_n)      (col2im adds each column
 //                                                 entry back where im2col took it)
 //   bias      gb[o]  = sum_{n, q} gout[n, o, q]
@@ -27,10 +27,12 @@
 // threads, each thread takes whole samples with its own tile buffer and runs
 // single-threaded GEMMs (tiles are too small to split well); otherwise the
 // samples run one after another and the GEMM splits itself over the threads.
-// The weight gradient is summed in P parts (P depends on the shapes only)
-// with one accumulator each, added in part order at the end, so results do
-// not depend on the number of threads. col2im of one sample stays on one
-// thread, since neighbouring tiles add into overlapping input rows.
+// The weight and bias gradients are summed in P <= 8 parts of the batch (P
+// depends on the shapes only) with one accumulator each, added in part order
+// at the end, so results do not depend on the number of threads; the bias
+// gradient is summed tile by tile while that tile of gout is in cache. col2im
+// of one sample stays on one thread, since neighbouring tiles add into
+// overlapping input rows.
 #include "cpu/conv.h"
 #include <algorithm>
 #include <atomic>

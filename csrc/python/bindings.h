@@ -20,5 +20,6 @@ void bind_activation(py::module_& m);  // activations, softmax, dropout
 void bind_loss(py::module_& m);
 void bind_norm(py::module_& m);        // batch norm
 void bind_conv(py::module_& m);        // conv2d (im2col), pooling
+void bind_optim(py::module_& m);       // fused optimiser steps (dc.optim)
 
 }  // namespace dc::python

@@ -49,6 +49,7 @@ PYBIND11_MODULE(_C, m) {
   bind_loss(m);
   bind_norm(m);
   bind_conv(m);
+  bind_optim(m);
 }
 
 }  // namespace dc::python

@@ -19,6 +19,9 @@ from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from . import autograd, cuda, nn
+from . import optim
+from . import data, datasets
+from .serialization import save, load
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 
 float = float32  # noqa: A001

@@ -38,14 +38,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <memory>
-#include <new>
 #include "core/threads.h"
-#if __has_include("cpu/gemm.h")
 #include "cpu/gemm.h"
-#else
-#include "cpu/matmul.h"
-#endif
 
 namespace dc::cpu {
 
@@ -86,46 +80,13 @@ class PhaseTimer {
 // ------------------------------------------------------------------ GEMM
 // The one place convolution calls the GEMM: C = A @ B + beta * C for beta 0
 // or 1, C (m x n) with row stride ldc and unit column stride, A and B in any
-// strides. Runs inside parallel regions, so it must never throw.
-#if __has_include("cpu/gemm.h")
-// The BLIS-style GEMM (C = alpha A B + beta C, any strides; stays on the
-// calling thread inside a parallel region and never throws there).
+// strides. Runs inside parallel regions: cpu::gemm then stays on the calling
+// thread and never throws.
 template <class T>
 void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
                const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
   gemm<T>(m, n, k, T(1), a, rsa, csa, b, rsb, csb, beta, c, ldc, 1);
 }
-#else
-// Until then: cpu::gemm of matmul.h overwrites C, so beta = 1 is emulated
-// with a scratch product added to C. (Delete this branch once gemm.h lands.)
-template <class T>
-T* gemm_scratch(int64_t count) noexcept {
-  thread_local std::unique_ptr<T[]> buf;
-  thread_local int64_t size = 0;
-  if (count > size) {
-    buf.reset(new (std::nothrow) T[count]);
-    size = buf ? count : 0;
-  }
-  return buf.get();
-}
-
-template <class T>
-void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
-               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (beta == T(0)) return gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
-  T* tmp = gemm_scratch<T>(m * n);
-  if (tmp) {
-    gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, tmp, n);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += tmp[i * n + j];
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i)  // no memory for scratch: slow but correct
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += a[i * rsa + p * csa] * b[p * rsb + j * csb];
-}
-#endif
 
 // ---------------------------------------------------------- the plan
 

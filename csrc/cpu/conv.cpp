@@ -186,6 +186,27 @@ inline std::pair<int64_t, int64_t> valid_rows(const ConvGeometry& g, int64_t bas
   return {rlo, std::clamp(rhi, rlo, oh1)};
 }
 
+// gather_run: d[l] = s[l * sw]; scatter_add_run, its transpose:
+// d[l * sw] += s[l]. The common stride 2 is a compile-time constant there,
+// so those loops vectorise.
+template <class T>
+inline void gather_run(T* __restrict d, const T* __restrict s, int64_t n, int64_t sw) {
+  if (sw == 2) {
+    for (int64_t l = 0; l < n; ++l) d[l] = s[2 * l];
+  } else {
+    for (int64_t l = 0; l < n; ++l) d[l] = s[l * sw];
+  }
+}
+
+template <class T>
+inline void scatter_add_run(T* __restrict d, const T* __restrict s, int64_t n, int64_t sw) {
+  if (sw == 2) {
+    for (int64_t l = 0; l < n; ++l) d[2 * l] += s[l];
+  } else {
+    for (int64_t l = 0; l < n; ++l) d[l * sw] += s[l];
+  }
+}
+
 // col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col
 // matrix, for tiles of whole output rows: per (c, i, j) the valid input rows
 // are one range and the valid columns [lo, hi) are the same in every row, so
@@ -213,7 +234,7 @@ void im2col_rows(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* c
             if (sw == 1) {
               copy_run(d + lo, xs + lo, hi - lo);
             } else {
-              for (int64_t l = lo; l < hi; ++l) d[l] = xs[l * sw];
+              gather_run(d + lo, xs + lo * sw, hi - lo, sw);
             }
             zero_run(d + hi, ow - hi);
           }
@@ -246,8 +267,7 @@ void im2col_segments(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, 
           if (g.sw == 1) {
             copy_run(d, src + a, len);
           } else {
-            const T* sp = src + a * g.sw;
-            for (int64_t l = 0; l < len; ++l) d[l] = sp[l * g.sw];
+            gather_run(d, src + a * g.sw, len, g.sw);
           }
           zero_run(dst + (b - ow0), ow1 - b);
         });
@@ -282,7 +302,7 @@ void col2im_rows(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T*
           if (sw == 1) {
             for (int64_t l = 0; l < n; ++l) xd[l] += s[l];
           } else {
-            for (int64_t l = 0; l < n; ++l) xd[l * sw] += s[l];
+            scatter_add_run(xd, s, n, sw);
           }
         }
       }
@@ -309,7 +329,7 @@ void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1
           if (g.sw == 1) {
             for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
           } else {
-            for (int64_t l = 0; l < len; ++l) dst[l * g.sw] += src[l];
+            scatter_add_run(dst, src, len, g.sw);
           }
         });
       }

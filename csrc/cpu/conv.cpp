@@ -27,7 +27,7 @@
 // threads, each thread takes whole samples with its own tile buffer and runs
 // single-threaded GEMMs (tiles are too small to split well); otherwise the
 // samples run one after another and the GEMM splits itself over the threads.
-// The weight and bias gradients are summed in P <= 8 parts of the batch (P
+// The weight and bias gradients are summed in P <= 32 parts of the batch (P
 // depends on the shapes only) with one accumulator each, added in part order
 // at the end, so results do not depend on the number of threads; the bias
 // gradient is summed tile by tile while that tile of gout is in cache. col2im
@@ -47,7 +47,7 @@ namespace {
 
 int64_t g_col_budget = int64_t(1) << 20;  // bytes of im2col tile per worker
 constexpr int64_t kMinTileCols = 8;       // a tile has at least this many output positions
-constexpr int64_t kMaxParts = 8;          // weight-gradient accumulators (shape-only)
+constexpr int64_t kMaxParts = 32;  // gradient accumulators (shape-only; >= the threads)
 constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
 
 // ------------------------------------------------------------ profiling

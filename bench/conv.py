@@ -8,7 +8,8 @@ Layers: the two convolutions of the small MNIST CNN (batch 128: 1->16 3x3 on
 every input requiring grad (so backward computes the input, weight and bias
 gradients). "fwd" is the forward that training runs (graph recorded);
 "fwd+bwd" adds out.backward(g) with a fixed g. Medians of --repeat timed
-runs after warm-up, in ms; GFLOP/s count forward as 2*N*Co*Ho*Wo*Ci*k*k and
+runs after warm-up, in ms, deepcore and torch taking turns run by run (the
+machines are shared: both then see the same load); GFLOP/s count forward as 2*N*Co*Ho*Wo*Ci*k*k and
 forward+backward as 3x that; ratio = deepcore time / torch time (< 1: deepcore
 faster). --breakdown adds where deepcore's time goes (thread-seconds in
 im2col, the GEMMs, col2im and the bias passes, from the kernel's counters).
@@ -45,16 +46,21 @@ def flops(xshape, co, k, stride, padding):
     return 2 * n * co * ho * wo * ci * k * k
 
 
-def median_ms(fn, repeat, min_time=0.2):
-    fn()
-    fn()  # warm-up: page faults, thread pools, caches
-    times = []
-    start = time.perf_counter()
-    while len(times) < repeat or (time.perf_counter() - start < min_time and len(times) < 200):
-        t0 = time.perf_counter()
+def median_ms(fns, repeat, min_time=0.2):
+    """Median ms of each function, run in turns (a, b, a, b, ...) so that both
+    see the same load on a shared machine."""
+    for fn in fns:
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+        fn()  # warm-up: page faults, thread pools, caches
+    times = [[] for _ in fns]
+    start = time.perf_counter()
+    while len(times[0]) < repeat or (time.perf_counter() - start < min_time
+                                     and len(times[0]) < 200):
+        for fn, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) * 1e3 for ts in times]
 
 
 def make_cases(lib, conv, tensor, xshape, co, k, stride, padding):
@@ -97,12 +103,17 @@ def main():
         for threads in args.threads:
             dc.set_num_threads(threads)
             dc_cases = make_cases(dc, F.conv2d, dc.tensor, xshape, co, k, stride, padding)
-            res = {"dc": [median_ms(f, args.repeat) for f in dc_cases]}
+            res = {"dc": [], "torch": []}
             if torch:
                 torch.set_num_threads(threads)
                 t_cases = make_cases(torch, torch.nn.functional.conv2d, torch.tensor, xshape,
                                      co, k, stride, padding)
-                res["torch"] = [median_ms(f, args.repeat) for f in t_cases]
+                for f_dc, f_t in zip(dc_cases, t_cases):
+                    d, t = median_ms([f_dc, f_t], args.repeat)
+                    res["dc"].append(d)
+                    res["torch"].append(t)
+            else:
+                res["dc"] = [median_ms([f], args.repeat)[0] for f in dc_cases]
             for i, (label, fl) in enumerate((("fwd", f1), ("fwd+bwd", 3 * f1))):
                 d = res["dc"][i]
                 line = f"{name:38s} {threads:3d} {label:>7s} {d:8.2f} {fl / d / 1e6:8.1f}"

@@ -4,7 +4,7 @@
 // col_n (K x Q) holds col_n[(c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh,
 // ow*sw - pw + j*dw] (0 in the padding), and with W as a (Co x K) matrix:
 //   forward   out_n  = W @ col_n + bias          (Co x Q)
-//   weight    gW     = sum_n gout_n @ col_n^T    (Co x K)
+//   weight    gW^T   = sum_n col_n @ gout_n^T    (K x Co, transposed at the end)
 //   input     gx_n   = col2im(W^T @ gout_n)      (col2im adds each column
 //                                                 entry back where im2col took it)
 //   bias      gb[o]  = sum_{n, q} gout[n, o, q]
@@ -27,23 +27,19 @@
 // threads, each thread takes whole samples with its own tile buffer and runs
 // single-threaded GEMMs (tiles are too small to split well); otherwise the
 // samples run one after another and the GEMM splits itself over the threads.
-// The weight gradient is summed in P parts (P depends on the shapes only)
-// with one accumulator each, added in part order at the end, so results do
-// not depend on the number of threads. col2im of one sample stays on one
-// thread, since neighbouring tiles add into overlapping input rows.
+// The weight and bias gradients are summed in P <= 32 parts of the batch (P
+// depends on the shapes only) with one accumulator each, added in part order
+// at the end, so results do not depend on the number of threads; the bias
+// gradient is summed tile by tile while that tile of gout is in cache. col2im
+// of one sample stays on one thread, since neighbouring tiles add into
+// overlapping input rows.
 #include "cpu/conv.h"
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <memory>
-#include <new>
 #include "core/threads.h"
-#if __has_include("cpu/gemm.h")
 #include "cpu/gemm.h"
-#else
-#include "cpu/matmul.h"
-#endif
 
 namespace dc::cpu {
 
@@ -51,7 +47,7 @@ namespace {
 
 int64_t g_col_budget = int64_t(1) << 20;  // bytes of im2col tile per worker
 constexpr int64_t kMinTileCols = 8;       // a tile has at least this many output positions
-constexpr int64_t kMaxParts = 8;          // weight-gradient accumulators (shape-only)
+constexpr int64_t kMaxParts = 32;  // gradient accumulators (shape-only; >= the threads)
 constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
 
 // ------------------------------------------------------------ profiling
@@ -84,46 +80,13 @@ class PhaseTimer {
 // ------------------------------------------------------------------ GEMM
 // The one place convolution calls the GEMM: C = A @ B + beta * C for beta 0
 // or 1, C (m x n) with row stride ldc and unit column stride, A and B in any
-// strides. Runs inside parallel regions, so it must never throw.
-#if __has_include("cpu/gemm.h")
-// The BLIS-style GEMM (C = alpha A B + beta C, any strides; stays on the
-// calling thread inside a parallel region and never throws there).
+// strides. Runs inside parallel regions: cpu::gemm then stays on the calling
+// thread and never throws.
 template <class T>
 void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
                const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
   gemm<T>(m, n, k, T(1), a, rsa, csa, b, rsb, csb, beta, c, ldc, 1);
 }
-#else
-// Until then: cpu::gemm of matmul.h overwrites C, so beta = 1 is emulated
-// with a scratch product added to C. (Delete this branch once gemm.h lands.)
-template <class T>
-T* gemm_scratch(int64_t count) noexcept {
-  thread_local std::unique_ptr<T[]> buf;
-  thread_local int64_t size = 0;
-  if (count > size) {
-    buf.reset(new (std::nothrow) T[count]);
-    size = buf ? count : 0;
-  }
-  return buf.get();
-}
-
-template <class T>
-void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
-               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
-  if (m == 0 || n == 0) return;
-  if (beta == T(0)) return gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
-  T* tmp = gemm_scratch<T>(m * n);
-  if (tmp) {
-    gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, tmp, n);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += tmp[i * n + j];
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i)  // no memory for scratch: slow but correct
-    for (int64_t p = 0; p < k; ++p)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += a[i * rsa + p * csa] * b[p * rsb + j * csb];
-}
-#endif
 
 // ---------------------------------------------------------- the plan
 
@@ -223,6 +186,27 @@ inline std::pair<int64_t, int64_t> valid_rows(const ConvGeometry& g, int64_t bas
   return {rlo, std::clamp(rhi, rlo, oh1)};
 }
 
+// gather_run: d[l] = s[l * sw]; scatter_add_run, its transpose:
+// d[l * sw] += s[l]. The common stride 2 is a compile-time constant there,
+// so those loops vectorise.
+template <class T>
+inline void gather_run(T* __restrict d, const T* __restrict s, int64_t n, int64_t sw) {
+  if (sw == 2) {
+    for (int64_t l = 0; l < n; ++l) d[l] = s[2 * l];
+  } else {
+    for (int64_t l = 0; l < n; ++l) d[l] = s[l * sw];
+  }
+}
+
+template <class T>
+inline void scatter_add_run(T* __restrict d, const T* __restrict s, int64_t n, int64_t sw) {
+  if (sw == 2) {
+    for (int64_t l = 0; l < n; ++l) d[2 * l] += s[l];
+  } else {
+    for (int64_t l = 0; l < n; ++l) d[l * sw] += s[l];
+  }
+}
+
 // col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col
 // matrix, for tiles of whole output rows: per (c, i, j) the valid input rows
 // are one range and the valid columns [lo, hi) are the same in every row, so
@@ -250,7 +234,7 @@ void im2col_rows(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* c
             if (sw == 1) {
               copy_run(d + lo, xs + lo, hi - lo);
             } else {
-              for (int64_t l = lo; l < hi; ++l) d[l] = xs[l * sw];
+              gather_run(d + lo, xs + lo * sw, hi - lo, sw);
             }
             zero_run(d + hi, ow - hi);
           }
@@ -283,8 +267,7 @@ void im2col_segments(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, 
           if (g.sw == 1) {
             copy_run(d, src + a, len);
           } else {
-            const T* sp = src + a * g.sw;
-            for (int64_t l = 0; l < len; ++l) d[l] = sp[l * g.sw];
+            gather_run(d, src + a * g.sw, len, g.sw);
           }
           zero_run(dst + (b - ow0), ow1 - b);
         });
@@ -319,7 +302,7 @@ void col2im_rows(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T*
           if (sw == 1) {
             for (int64_t l = 0; l < n; ++l) xd[l] += s[l];
           } else {
-            for (int64_t l = 0; l < n; ++l) xd[l * sw] += s[l];
+            scatter_add_run(xd, s, n, sw);
           }
         }
       }
@@ -346,7 +329,7 @@ void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1
           if (g.sw == 1) {
             for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
           } else {
-            for (int64_t l = 0; l < len; ++l) dst[l * g.sw] += src[l];
+            scatter_add_run(dst, src, len, g.sw);
           }
         });
       }

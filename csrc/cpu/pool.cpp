@@ -29,7 +29,8 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 struct Taps {
   int64_t t0, t1;
 };
-Taps taps(int64_t start, int64_t k, int64_t d, int64_t n) {
+inline Taps taps(int64_t start, int64_t k, int64_t d, int64_t n) {
+  if (start >= 0 && start + (k - 1) * d < n) return {0, k};  // inside: no divisions
   const int64_t t0 = start < 0 ? ceil_div(-start, d) : 0;
   const int64_t t1 = start >= n ? 0 : std::min(k, ceil_div(n - start, d));
   return {std::min(t0, t1), t1};
@@ -66,10 +67,10 @@ void max_forward(const PoolGeometry& g, const Array& x, const Array& out, const 
             for (int64_t j = tj.t0; j < tj.t1; ++j) {
               const int64_t at = row + c0 + j * g.dw;
               const T v = xp[at];
-              if (v > best || std::isnan(v)) {
-                best = v;
-                arg = at;
-              }
+              // Branch-free: on random data the comparison is a coin toss.
+              const bool take = (v > best) | (v != v);
+              best = take ? v : best;
+              arg = take ? at : arg;
             }
           }
           op[y * g.ow + x0] = best;

@@ -1,24 +1,26 @@
-// CPU kernels for csrc/ops/linalg.h: the matrix product.
+// CPU kernels for csrc/ops/linalg.h: batched matrix products and linear, on
+// top of cpu::gemm (gemm.h).
 #pragma once
 #include <cstdint>
 #include "core/array.h"
 
 namespace dc::cpu {
 
-// C = A @ B for one product: A is m x k with element strides (rsa, csa), B is
-// k x n with strides (rsb, csb), any layout (transposed views included); C is
-// m x n with row stride ldc and unit column stride and is overwritten (k == 0
-// gives zeros). Splits rows over threads when the product is big enough.
-// Instantiated for float, double and int64_t. The single entry point that a
-// faster GEMM replaces.
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
-          int64_t rsb, int64_t csb, T* c, int64_t ldc);
-
 // Batched product: out (..., m, n) is contiguous; a (..., m, k) and b (..., k, n)
 // have out's number of dims and batch dims already broadcast to out's, with
 // stride 0 where an operand is broadcast (it is never materialised). All three
 // share one dtype (float32, float64 or int64).
 void matmul(const Array& out, const Array& a, const Array& b);
+
+// The stride between consecutive rows of x seen as a (numel / x.shape[-1],
+// x.shape[-1]) matrix, or -1 if its leading dims cannot be merged without a
+// copy. A 1-D x is one row (stride 0).
+int64_t merged_row_stride(const Array& x);
+
+// out (..., n) = x (..., k) @ w^T + bias: w is (n, k) in any strides, bias is
+// (n,) or undefined, x has merged_row_stride(x) >= 0, out is contiguous; all
+// one floating dtype. The bias is written into out first and the product
+// added to it (beta = 1), so there is no separate bias pass.
+void linear(const Array& out, const Array& x, const Array& w, const Array& bias);
 
 }  // namespace dc::cpu

@@ -1,6 +1,8 @@
 // Checks and dispatch for the linear algebra ops (see linalg.h).
 #include "ops/linalg.h"
 #include <algorithm>
+#include <type_traits>
+#include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -85,5 +87,96 @@ Array matmul(const Array& a, const Array& b) {
   if (b.ndim() > 1) shape.push_back(n);
   return out.as_strided(shape, contiguous_strides(shape), 0);
 }
+
+Array linear(const Array& input, const Array& weight, const Array& bias) {
+  const char* op = "linear";
+  check_same_device(op, input, weight);
+  if (bias.defined()) check_same_device(op, input, bias);
+  require_cpu(op, input);
+  if (input.ndim() == 0)
+    fail<ShapeError>("linear: input must be at least 1-D, got a 0-d tensor");
+  if (weight.ndim() != 2)
+    fail<ShapeError>("linear: weight must be 2-D (out_features, in_features), got shape ",
+                     shape_str(weight.shape()));
+  require_floating(op, input);
+  require_floating(op, weight);
+  if (input.dtype() != weight.dtype())
+    fail<TypeError>("linear: mixed dtypes: input is ", dtype_name(input.dtype()), ", weight is ",
+                    dtype_name(weight.dtype()));
+  const int64_t n = weight.shape()[0], k = weight.shape()[1];
+  if (input.shape().back() != k)
+    fail<ShapeError>("linear: input features ", input.shape().back(),
+                     " do not match weight of shape ", shape_str(weight.shape()), " (input shape ",
+                     shape_str(input.shape()), ")");
+  if (bias.defined()) {
+    if (bias.dtype() != input.dtype())
+      fail<TypeError>("linear: mixed dtypes: input is ", dtype_name(input.dtype()), ", bias is ",
+                      dtype_name(bias.dtype()));
+    if (bias.ndim() != 1 || bias.shape()[0] != n)
+      fail<ShapeError>("linear: bias of shape ", shape_str(bias.shape()),
+                       " does not match weight of shape ", shape_str(weight.shape()),
+                       " (expected (", n, ",))");
+  }
+  Shape shape(input.shape().begin(), input.shape().end() - 1);
+  shape.push_back(n);
+  check_shape(op, shape);
+  Array out = Array::empty(shape, input.dtype(), input.device());
+  // The kernel reads input as one (rows, k) matrix; copy the rare layouts
+  // whose leading dims do not merge into one stride.
+  const Array x = cpu::merged_row_stride(input) >= 0 ? input : contiguous(input);
+  cpu::linear(out, x, weight, bias);
+  return out;
+}
+
+void gemm_(const Array& c, const Array& a, const Array& b, double alpha, double beta) {
+  const char* op = "gemm_";
+  check_same_device(op, c, a);
+  check_same_device(op, c, b);
+  require_cpu(op, c);
+  if (a.ndim() != 2 || b.ndim() != 2 || c.ndim() != 2)
+    fail<ShapeError>("gemm_: expected 2-D tensors, got shapes ", shape_str(c.shape()), ", ",
+                     shape_str(a.shape()), " and ", shape_str(b.shape()));
+  require_not_bool(op, c);
+  if (a.dtype() != c.dtype() || b.dtype() != c.dtype())
+    fail<TypeError>("gemm_: expected one dtype, got ", dtype_name(c.dtype()), ", ",
+                    dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+  const Shape &sa = a.shape(), &sb = b.shape(), &sc = c.shape();
+  if (sa[1] != sb[0] || sc[0] != sa[0] || sc[1] != sb[1])
+    fail<ShapeError>("gemm_: cannot compute c ", shape_str(sc), " from a ", shape_str(sa),
+                     " @ b ", shape_str(sb));
+  if (c.storage() == a.storage() || c.storage() == b.storage())
+    fail<ValueError>("gemm_: c must not share memory with a or b");
+  for (int d = 0; d < 2; ++d)
+    if (sc[d] > 1 && c.strides()[d] == 0 && c.numel() > 0)
+      fail<ValueError>("gemm_: c has overlapping elements (strides ", shape_str(c.strides()), ")");
+  visit_dtype(c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (!std::is_same_v<T, bool>) {
+      cpu::gemm<T>(sc[0], sc[1], sa[1], static_cast<T>(alpha), a.data<T>(), a.strides()[0],
+                   a.strides()[1], b.data<T>(), b.strides()[0], b.strides()[1],
+                   static_cast<T>(beta), c.data<T>(), c.strides()[0], c.strides()[1]);
+    }
+  });
+  c.storage()->bump_version();
+}
+
+void set_gemm_kernel(const std::string& name) {
+  cpu::GemmKernel choice;
+  if (name == "auto") {
+    choice = cpu::GemmKernel::Auto;
+  } else if (name == "portable") {
+    choice = cpu::GemmKernel::Portable;
+  } else if (name == "avx2") {
+    if (!cpu::cpu_supports_avx2_fma())
+      fail<RuntimeError>("set_gemm_kernel: this CPU lacks AVX2 or FMA; use \"portable\" or \"auto\"");
+    choice = cpu::GemmKernel::Avx2;
+  } else {
+    fail<ValueError>("set_gemm_kernel: unknown kernel '", name,
+                     "' (expected 'auto', 'portable' or 'avx2')");
+  }
+  cpu::set_gemm_kernel(choice);
+}
+
+std::string gemm_kernel() { return cpu::gemm_kernel_name(); }
 
 }  // namespace dc

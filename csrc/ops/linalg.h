@@ -1,5 +1,6 @@
 // Linear algebra ops.
 #pragma once
+#include <string>
 #include "core/array.h"
 
 namespace dc {
@@ -11,5 +12,25 @@ namespace dc {
 // with a float promotes to the float); bool and float32 with float64 raise
 // TypeError.
 Array matmul(const Array& a, const Array& b);
+
+// PyTorch's linear: input (..., in) @ weight^T + bias, weight (out, in),
+// bias (out,) or undefined; the result is (..., out). input may be 1-D. One
+// floating dtype for all; the bias is the product's initial C, not a
+// separate pass.
+Array linear(const Array& input, const Array& weight, const Array& bias);
+
+// Test hook for alpha and beta: c = alpha * a @ b + beta * c in place, a
+// (m, k), b (k, n), c (m, n), 2-D in any strides, one dtype (float32,
+// float64 or int64); c must not share memory with a or b. beta == 0 ignores
+// c's old values (NaN included).
+void gemm_(const Array& c, const Array& a, const Array& b, double alpha, double beta);
+
+// The GEMM micro-kernel for float32/float64: "auto" (AVX2+FMA when the CPU
+// has them, else portable), "portable" or "avx2" (RuntimeError if the CPU
+// lacks AVX2 or FMA). Test hook; the environment variable
+// DEEPCORE_GEMM_KERNEL=portable sets the initial choice.
+void set_gemm_kernel(const std::string& name);
+// "avx2" or "portable": the kernel in use now.
+std::string gemm_kernel();
 
 }  // namespace dc

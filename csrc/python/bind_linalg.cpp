@@ -1,3 +1,4 @@
+#include <optional>
 #include "ops/linalg.h"
 #include "python/bindings.h"
 
@@ -5,6 +6,14 @@ namespace dc::python {
 
 void bind_linalg(py::module_& m) {
   m.def("matmul", &dc::matmul, "matrix product with PyTorch's rank rules and batch broadcasting");
+  m.def("linear", [](const Array& x, const Array& w, const std::optional<Array>& b) {
+    return dc::linear(x, w, b ? *b : Array());
+  }, py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(),
+     "input @ weight^T + bias in one GEMM (bias as the initial C)");
+  m.def("_gemm_", &dc::gemm_, py::arg("c"), py::arg("a"), py::arg("b"), py::arg("alpha"),
+        py::arg("beta"), "test hook: c = alpha * a @ b + beta * c in place");
+  m.def("_set_gemm_kernel", &dc::set_gemm_kernel, "test hook: 'auto', 'portable' or 'avx2'");
+  m.def("_gemm_kernel", &dc::gemm_kernel, "the GEMM micro-kernel in use: 'avx2' or 'portable'");
 }
 
 }  // namespace dc::python

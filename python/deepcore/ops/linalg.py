@@ -1,5 +1,6 @@
-"""Linear algebra ops: matmul (and ``@``) with PyTorch's rank rules, and its
-narrower spellings mm, bmm, mv, dot, outer.
+"""Linear algebra ops: matmul (and ``@``) with PyTorch's rank rules, its
+narrower spellings mm, bmm, mv, dot, outer, and linear (x @ W^T + b in one
+native GEMM call).
 
 The backward of C = A @ B is dA = dC @ B^T, dB = A^T @ dC, each summed back
 over the batch dims its operand was broadcast along. A 1-D operand is a row
@@ -53,6 +54,38 @@ class MatMul(Function):
                 gb = sum_to(_make(_C.matmul(_C.transpose(a2, -1, -2), g)), b2.shape)._a
             gb = _make(_C.reshape(gb, list(b.shape)))
         return ga, gb
+
+
+class Linear(Function):
+    """y = x @ W^T + b, x (..., in) or (in,), W (out, in), b (out,) or None.
+
+    Backward, with the leading dims of x and grad folded into rows (M, in)
+    and (M, out): grad_x = grad @ W, grad_W = grad^T @ x (a transposed view,
+    no copy), grad_b = grad summed over the rows (as 1_M^T @ grad).
+    """
+
+    @staticmethod
+    def forward(ctx, input, weight, bias):
+        if ctx:
+            ctx.save_for_backward(input, weight)
+        return _make(_C.linear(input._a, weight._a, None if bias is None else bias._a))
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        g = grad._a
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = _make(_C.matmul(g, w._a))
+        if ctx.needs_input_grad[1] or ctx.needs_input_grad[2]:
+            g2 = _rows_first(g) if g.ndim > 1 else _C.unsqueeze(g, 0)
+        if ctx.needs_input_grad[1]:
+            x2 = _rows_first(x._a) if x.ndim > 1 else _C.unsqueeze(x._a, 0)
+            gw = _make(_C.matmul(_C.transpose(g2, 0, 1), x2))
+        if ctx.needs_input_grad[2]:
+            ones = _C.full([g2.shape[0]], 1.0, g2.dtype, g2.device)
+            gb = _make(_C.matmul(ones, g2))
+        return gx, gw, gb
 
 
 def _rows_first(x):
@@ -142,6 +175,22 @@ def outer(input, vec2):
     return _matmul(input.unsqueeze(1), vec2.unsqueeze(0))
 
 
+def linear(input, weight, bias=None):
+    """input @ weight^T + bias, as PyTorch's torch.nn.functional.linear:
+    input (..., in_features) or (in_features,), weight (out_features,
+    in_features), bias (out_features,) or None; one native GEMM whose initial
+    C is the bias."""
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor) or not (
+            bias is None or isinstance(bias, Tensor)):
+        raise TypeError(f"linear: expected Tensors (bias may be None), got "
+                        f"{type(input).__name__}, {type(weight).__name__} and "
+                        f"{type(bias).__name__}")
+    if grad_mode.state.enabled and (input._requires_grad or weight._requires_grad or (
+            bias is not None and bias._requires_grad)):
+        return Linear.apply(input, weight, bias)
+    return Linear.forward(None, input, weight, bias)
+
+
 def _operand(x):
     """A numpy array as a tensor; None for anything else (the operator then
     returns NotImplemented and Python raises its TypeError)."""
@@ -163,7 +212,7 @@ def _rmatmul_op(self, other):
     return NotImplemented if other is None else _matmul(other, self)
 
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "outer", "linear"]
 
 METHODS = {
     "matmul": matmul, "mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "outer": outer,

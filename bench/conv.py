@@ -1,0 +1,127 @@
+"""conv2d forward and forward+backward against PyTorch CPU, in one process.
+
+    python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown]
+
+Layers: the two convolutions of the small MNIST CNN (batch 128: 1->16 3x3 on
+28x28, 16->32 3x3 on 26x26), a 64->64 3x3 padding-1 layer on 56x56 (batch
+32) and a 3->32 3x3 stride-2 layer on 64x64 (batch 64); float32, with bias,
+every input requiring grad (so backward computes the input, weight and bias
+gradients). "fwd" is the forward that training runs (graph recorded);
+"fwd+bwd" adds out.backward(g) with a fixed g. Medians of --repeat timed
+runs after warm-up, in ms; GFLOP/s count forward as 2*N*Co*Ho*Wo*Ci*k*k and
+forward+backward as 3x that; ratio = deepcore time / torch time (< 1: deepcore
+faster). --breakdown adds where deepcore's time goes (thread-seconds in
+im2col, the GEMMs, col2im and the bias passes, from the kernel's counters).
+"""
+import argparse
+import platform
+import statistics
+import time
+
+import numpy as np
+
+import deepcore as dc
+import deepcore.nn.functional as F
+from deepcore import _C
+
+try:
+    import torch
+except ImportError:  # the comparison columns are left out
+    torch = None
+
+LAYERS = [
+    # name, (N, Ci, H, W), (Co, k), stride, padding
+    ("mnist conv1 128x1x28x28 1->16 3x3", (128, 1, 28, 28), (16, 3), 1, 0),
+    ("mnist conv2 128x16x26x26 16->32 3x3", (128, 16, 26, 26), (32, 3), 1, 0),
+    ("32x64x56x56 64->64 3x3 pad 1", (32, 64, 56, 56), (64, 3), 1, 1),
+    ("64x3x64x64 3->32 3x3 stride 2", (64, 3, 64, 64), (32, 3), 2, 0),
+]
+
+
+def flops(xshape, co, k, stride, padding):
+    n, ci, h, w = xshape
+    ho = (h + 2 * padding - k) // stride + 1
+    wo = (w + 2 * padding - k) // stride + 1
+    return 2 * n * co * ho * wo * ci * k * k
+
+
+def median_ms(fn, repeat, min_time=0.2):
+    fn()
+    fn()  # warm-up: page faults, thread pools, caches
+    times = []
+    start = time.perf_counter()
+    while len(times) < repeat or (time.perf_counter() - start < min_time and len(times) < 200):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def make_cases(lib, conv, tensor, xshape, co, k, stride, padding):
+    rng = np.random.default_rng(0)
+    x = tensor(rng.standard_normal(xshape, dtype=np.float32))
+    w = tensor(rng.standard_normal((co, xshape[1], k, k), dtype=np.float32) * 0.1)
+    b = tensor(rng.standard_normal(co, dtype=np.float32))
+    for t in (x, w, b):
+        t.requires_grad_()
+    out = conv(x, w, b, stride, padding)
+    g = tensor(rng.standard_normal(tuple(out.shape), dtype=np.float32))
+
+    def fwd():
+        return conv(x, w, b, stride, padding)
+
+    def fwd_bwd():
+        for t in (x, w, b):
+            t.grad = None
+        conv(x, w, b, stride, padding).backward(g)
+
+    return fwd, fwd_bwd
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--breakdown", action="store_true")
+    args = parser.parse_args()
+    print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, numpy {np.__version__}"
+          + (f", torch {torch.__version__}" if torch else ", torch not installed"))
+    print("# times in ms (median); GFLOP/s; ratio = deepcore / torch time")
+    head = f"{'layer':38s} {'thr':>3s} {'pass':>7s} {'dc ms':>8s} {'dc GF/s':>8s}"
+    if torch:
+        head += f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s}"
+    print(head)
+    for name, xshape, (co, k), stride, padding in LAYERS:
+        f1 = flops(xshape, co, k, stride, padding)
+        for threads in args.threads:
+            dc.set_num_threads(threads)
+            dc_cases = make_cases(dc, F.conv2d, dc.tensor, xshape, co, k, stride, padding)
+            res = {"dc": [median_ms(f, args.repeat) for f in dc_cases]}
+            if torch:
+                torch.set_num_threads(threads)
+                t_cases = make_cases(torch, torch.nn.functional.conv2d, torch.tensor, xshape,
+                                     co, k, stride, padding)
+                res["torch"] = [median_ms(f, args.repeat) for f in t_cases]
+            for i, (label, fl) in enumerate((("fwd", f1), ("fwd+bwd", 3 * f1))):
+                d = res["dc"][i]
+                line = f"{name:38s} {threads:3d} {label:>7s} {d:8.2f} {fl / d / 1e6:8.1f}"
+                if torch:
+                    t = res["torch"][i]
+                    line += f" {t:9.2f} {fl / t / 1e6:10.1f} {d / t:6.2f}"
+                print(line, flush=True)
+            if args.breakdown:
+                fwd, fwd_bwd = dc_cases
+                _C._conv2d_profile(True)
+                runs = 5
+                for _ in range(runs):
+                    fwd_bwd()
+                phases = _C._conv2d_profile(False)
+                total = sum(phases.values())
+                parts = ", ".join(f"{k} {v / runs * 1e3:.2f} ms ({100 * v / total:.0f}%)"
+                                  for k, v in phases.items() if v > 0)
+                print(f"{'':38s} {threads:3d} fwd+bwd thread-time: {parts}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""deepcore's matmul/linear against numpy (OpenBLAS) and PyTorch, in the same
+run, at 1 and 2 threads.
+
+    python bench/matmul.py [--threads 1,2] [--repeat 15] [--pause 0.3] [--quick]
+                           [--only TEXT] [--json out.json]
+
+Each thread count runs in its own subprocess, because OpenBLAS reads
+OPENBLAS_NUM_THREADS when numpy is imported (threadpoolctl is not assumed);
+deepcore gets dc.set_num_threads and PyTorch torch.set_num_threads. Within a
+process the three libraries take turns, sample after sample, so that a
+neighbour's load hits them alike; each figure is the median over --repeat
+samples (a sample is as many calls as fill ~5 ms), and the ratios dc/numpy
+and dc/torch compare medians from the same run. With more than one thread
+each sample starts after a --pause (0.3 s) and an untimed call: the three
+thread pools spin after their work (OpenBLAS for ~2^28 cycles, OpenMP runtimes
+up to 200 ms) and would otherwise steal the cores from whichever library runs
+next. GFLOP/s count 2mnk.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+
+def cases(quick):
+    """(label, dtype, m, k, n, layout, kind): layout 'NT' means B is the
+    transpose of a contiguous (n, k) array (a view, no copy), 'TN' that A is
+    the transpose of a contiguous (k, m) array; kind 'linear' times
+    linear(x, W, b) = x @ W^T + b with W (n, k)."""
+    out = []
+    for n in (64, 128, 256, 512, 1024, 2048) + (() if quick else (4096,)):
+        out.append((f"square {n}", "float32", n, n, n, "NN", "matmul"))
+    for n in (256, 512, 1024, 2048):
+        out.append((f"square {n}", "float64", n, n, n, "NN", "matmul"))
+    # A Linear(784, 256) layer on a batch of 128 (M x K x N): forward,
+    # grad_W = g^T @ x, grad_x = g @ W, and grad_x^T = W^T @ g^T.
+    out += [
+        ("128x784x256", "float32", 128, 784, 256, "NN", "matmul"),
+        ("128x784x256 x@W^T", "float32", 128, 784, 256, "NT", "matmul"),
+        ("linear 128x784->256", "float32", 128, 784, 256, "NT", "linear"),
+        ("256x128x784", "float32", 256, 128, 784, "NN", "matmul"),
+        ("256x128x784 g^T@x", "float32", 256, 128, 784, "TN", "matmul"),
+        ("128x256x784 g@W", "float32", 128, 256, 784, "NN", "matmul"),
+        ("784x256x128", "float32", 784, 256, 128, "NN", "matmul"),
+        ("linear 128x256->10", "float32", 128, 256, 10, "NT", "linear"),
+        # im2col convolutions: (N*H*W) x (Ci*9) x Co.
+        ("im2col 100352x576x64", "float32", 32 * 56 * 56, 576, 64, "NN", "matmul"),
+        ("im2col 86528x144x32", "float32", 128 * 26 * 26, 144, 32, "NN", "matmul"),
+        ("128x784x256", "float64", 128, 784, 256, "NN", "matmul"),
+    ]
+    return out
+
+
+def operands(rng, dtype, m, k, n, layout):
+    a = rng.standard_normal((k, m) if layout == "TN" else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if layout == "NT" else (k, n)).astype(dtype)
+    return (a.T if layout == "TN" else a), (b.T if layout == "NT" else b)
+
+
+def calls_per_sample(fn):
+    """How many calls fill ~5 ms (after a warm-up call)."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    return max(1, int(0.005 / max(time.perf_counter() - t0, 1e-7)))
+
+
+def worker(threads, repeat, quick, pause, only):
+    import deepcore as dc
+    dc.set_num_threads(threads)
+    try:
+        import torch
+        torch.set_num_threads(threads)
+        F = torch.nn.functional
+    except ImportError:
+        torch = None
+    rng = np.random.default_rng(0)
+    results = []
+    for label, dtype, m, k, n, layout, kind in cases(quick):
+        if only and only not in f"{label} {dtype}":
+            continue
+        a, b = operands(rng, dtype, m, k, n, layout)
+        da, db = dc.from_numpy(a), dc.from_numpy(b)
+        fns = {}
+        if kind == "linear":
+            w = b.T  # the (n, k) weight whose transpose b is
+            bias = rng.standard_normal(n).astype(dtype)
+            dw, dbias = dc.from_numpy(w), dc.from_numpy(bias)
+            fns["dc"] = lambda: dc.linear(da, dw, dbias)
+            fns["numpy"] = lambda: a @ b + bias
+            if torch is not None:
+                ta, tw, tbias = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(bias)
+                fns["torch"] = lambda: F.linear(ta, tw, tbias)
+        else:
+            fns["dc"] = lambda: da @ db
+            fns["numpy"] = lambda: a @ b
+            if torch is not None:
+                ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+                fns["torch"] = lambda: ta @ tb
+        # Same answer first (float32 products of this size agree to ~1e-4).
+        ref = fns["numpy"]()
+        got = fns["dc"]().numpy()
+        scale = np.abs(ref).max() + 1e-30
+        assert np.abs(got - ref).max() / scale < (1e-4 if dtype == "float32" else 1e-10), label
+        inner = {name: calls_per_sample(fn) for name, fn in fns.items()}
+        samples = {name: [] for name in fns}
+        for _ in range(repeat):
+            for name, fn in fns.items():
+                if threads > 1:
+                    time.sleep(pause)
+                    fn()  # wakes this library's pool (untimed)
+                t0 = time.perf_counter()
+                for _ in range(inner[name]):
+                    fn()
+                samples[name].append((time.perf_counter() - t0) / inner[name])
+        flops = 2.0 * m * n * k
+        row = {"case": label, "dtype": dtype, "threads": threads}
+        for name, ts in samples.items():
+            row[name] = flops / float(np.median(ts)) / 1e9
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    return results
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--repeat", type=int, default=15)
+    p.add_argument("--pause", type=float, default=0.3)
+    p.add_argument("--quick", action="store_true", help="skip n = 4096")
+    p.add_argument("--json", help="also write the rows to this file")
+    p.add_argument("--only", help="run only the cases whose label contains this text")
+    p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        worker(args.worker, args.repeat, args.quick, args.pause, args.only)
+        return
+    rows = []
+    for t in (int(x) for x in args.threads.split(",")):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t), OMP_NUM_THREADS=str(t),
+                   MKL_NUM_THREADS=str(t))
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", str(t),
+               "--repeat", str(args.repeat), "--pause", str(args.pause)] + (
+                   ["--quick"] if args.quick else []) + (["--only", args.only] if args.only else [])
+        out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
+        rows += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    import deepcore as dc
+    import platform
+    print(f"deepcore matmul vs numpy {np.__version__} and PyTorch; GEMM kernel "
+          f"{dc._C._gemm_kernel()}; {platform.processor() or platform.machine()}; "
+          f"median of {args.repeat}; GFLOP/s")
+    print(f"{'case':24} {'dtype':8} {'thr':>3} {'deepcore':>9} {'numpy':>8} {'torch':>8} "
+          f"{'dc/np':>6} {'dc/torch':>8}")
+    for r in rows:
+        torch_s = f"{r['torch']:8.1f}" if "torch" in r else f"{'-':>8}"
+        ratio_t = f"{r['dc'] / r['torch']:8.2f}" if "torch" in r else f"{'-':>8}"
+        print(f"{r['case']:24} {r['dtype']:8} {r['threads']:3d} {r['dc']:9.1f} {r['numpy']:8.1f} "
+              f"{torch_s} {r['dc'] / r['numpy']:6.2f} {ratio_t}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+// CPU kernels for csrc/ops/activation.h (activations, softmax, dropout), and
+// the branch-free exp used by them and by the loss kernels.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+#include "core/array.h"
+
+namespace dc::cpu {
+
+// ---------------------------------------------------------------- vector math
+// c ? a : b as a bit blend. With GCC's default -ftrapping-math a plain ?: whose
+// arms compute anything is not if-converted, and the loop around it stays
+// scalar; this form vectorises (float; double loops may stay scalar on SSE2).
+template <class T> struct BitsOf;
+template <> struct BitsOf<float> { using type = int32_t; };
+template <> struct BitsOf<double> { using type = int64_t; };
+template <class T> inline T select(bool c, T a, T b) {
+  using B = typename BitsOf<T>::type;
+  B m = -B(c), ab, bb;
+  std::memcpy(&ab, &a, sizeof(T));
+  std::memcpy(&bb, &b, sizeof(T));
+  B r = (ab & m) | (bb & ~m);
+  T out;
+  std::memcpy(&out, &r, sizeof(T));
+  return out;
+}
+
+// exp(x) and expm1(x) for x <= 0 (and NaN), float32: written without branches
+// or calls so that loops over them vectorise (std::expf never does without
+// -ffast-math). Softmax, log-softmax, cross-entropy and ELU only need x <= 0.
+// Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then expm1(r) by its Taylor
+// series to degree 7 (truncation r^8/8! < 6e-9 relative), and 2^n built in
+// exponent bits as 2^(n>>1) * 2^(n-(n>>1)) so that results down through the
+// subnormals (then 0) come out right:
+//   expm1(x) = 2^n expm1(r) + (2^n - 1)   (no cancellation: n = 0 for
+//   |x| < ln2/2, where the result is r's series itself).
+// Measured max relative error 1e-7 over normal results (1 ulp). NaN passes
+// through. Float64 uses the C library (its loops do not vectorise on SSE2
+// anyway, for lack of packed int64 conversions).
+namespace expf_detail {
+constexpr float lo = -104.0f;  // exp(-104) is below half the smallest subnormal
+constexpr float log2e = 1.44269504088896341f;
+constexpr float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+constexpr float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+constexpr float c[8] = {1.0f, 1.0f, 1.0f / 2, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720,
+                        1.0f / 5040};  // 1/k!
+
+inline float pow2(int32_t n) {  // 2^n for a normal exponent n
+  int32_t b = (n + 127) << 23;
+  float s;
+  std::memcpy(&s, &b, sizeof s);
+  return s;
+}
+
+template <bool Minus1>
+inline float exp_nonpos(float x) {
+  // The clamp is a bit blend too: with ?: GCC threads a branch around the rest.
+  const float xc = select(x < lo, lo, x);  // NaN compares false and passes through
+  const float t = xc * log2e + magic;
+  const float n = t - magic;
+  int32_t tb, mb;
+  const float mg = magic;
+  std::memcpy(&tb, &t, sizeof t);
+  std::memcpy(&mb, &mg, sizeof mg);
+  const int32_t ni = tb - mb;  // n as an integer: the low mantissa bits of t
+  const float s = pow2(ni >> 1) * pow2(ni - (ni >> 1));
+  const float r = (xc - n * ln2_hi) - n * ln2_lo;
+  float p = c[7];  // expm1(r) = r (1 + r (1/2! + r (1/3! + ...)))
+  p = p * r + c[6];
+  p = p * r + c[5];
+  p = p * r + c[4];
+  p = p * r + c[3];
+  p = p * r + c[2];
+  p = p * r + c[1];
+  p *= r;
+  return Minus1 ? s * p + (s - 1.0f) : s * p + s;
+}
+}  // namespace expf_detail
+
+inline float exp_nonpos(float x) { return expf_detail::exp_nonpos<false>(x); }
+inline float expm1_nonpos(float x) { return expf_detail::exp_nonpos<true>(x); }
+inline double exp_nonpos(double x) { return std::exp(x); }
+inline double expm1_nonpos(double x) { return std::expm1(x); }
+
+// max of a contiguous row, with 8 independent running maxima (vectorised).
+// NaN is skipped here; softmax-like callers still return NaN for such a row,
+// through exp(x - max).
+template <class T> T row_max(const T* x, int64_t n) {
+  constexpr int kLanes = 8;
+  constexpr T lowest = -std::numeric_limits<T>::infinity();
+  T m[kLanes];
+  for (int l = 0; l < kLanes; ++l) m[l] = lowest;
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) m[l] = std::max(m[l], x[i + l]);
+  }
+  T r = lowest;
+  for (int l = 0; l < kLanes; ++l) r = std::max(r, m[l]);
+  for (; i < n; ++i) r = std::max(r, x[i]);
+  return r;
+}
+
+// ---------------------------------------------------------------- ISA dispatch
+// The exp-bound float32 kernels (softmax, cross-entropy) are also compiled for
+// AVX2+FMA and chosen at run time, so one build runs everywhere: a kernel is a
+// struct K with `template <class T> static void run(args...)` that holds the
+// loops (no threading inside), and run_kernel<K, T>(args...) calls the AVX2
+// copy of K::run<float> (everything inlined into it by `flatten`) when the CPU
+// has AVX2 and FMA. Measured: 3x the throughput of the SSE2 build's loops for
+// exp-bound rows. Results may differ in the last bits between the two paths
+// (FMA rounding), never between thread counts.
+bool cpu_has_avx2_fma();
+// Turns the AVX2 copies off (true by default), so tests can check both paths.
+void allow_avx2(bool allow);
+
+template <class K, class... A>
+__attribute__((target("avx2,fma"), flatten)) void run_avx2(A... args) {
+  K::template run<float>(args...);
+}
+
+template <class K, class T, class... A> inline void run_kernel(A... args) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_has_avx2_fma()) return run_avx2<K>(args...);
+  }
+  K::template run<T>(args...);
+}
+
+// ---------------------------------------------------------------- kernels
+// Elementwise: out has x's shape (contiguous); inputs may be strided.
+void leaky_relu(const Array& out, const Array& x, double negative_slope);
+void elu(const Array& out, const Array& x, double alpha);
+enum class ActGrad { Relu, Sigmoid, Tanh, LeakyRelu, Elu };
+// out = grad * f'(...), from the saved output (relu, sigmoid, tanh) or input
+// (leaky_relu, elu); `param` is the slope or alpha.
+void activation_backward(ActGrad kind, const Array& out, const Array& grad, const Array& saved,
+                         double param);
+
+// Contiguous x viewed as (outer, n, inner), normalised along n.
+void softmax(const Array& out, const Array& x, int64_t outer, int64_t n, int64_t inner, bool log);
+// out = y * (g - sum(g * y)) (softmax) or g - exp(y) * sum(g) (log_softmax);
+// g and y contiguous with the same (outer, n, inner) view.
+void softmax_backward(const Array& out, const Array& g, const Array& y, int64_t outer, int64_t n,
+                      int64_t inner, bool log);
+
+// Inverted dropout on contiguous x: element i is kept, and scaled, when word
+// i%4 of the Philox block (seed, offset + i/4) is >= threshold (<= 2^32).
+// Run on the gradient with the same arguments, it is the backward pass.
+void dropout(const Array& out, const Array& x, uint64_t threshold, double scale, uint64_t seed,
+             uint64_t offset);
+
+}  // namespace dc::cpu

@@ -1,0 +1,561 @@
+// 2-D convolution (NCHW) as im2col + GEMM, forward and backward.
+//
+// Math. With K = C*KH*KW and Q = OH*OW, sample n's im2col matrix
+// col_n (K x Q) holds col_n[(c, i, j), (oh, ow)] = x[n, c, oh*sh - ph + i*dh,
+// ow*sw - pw + j*dw] (0 in the padding), and with W as a (Co x K) matrix:
+//   forward   out_n  = W @ col_n + bias          (Co x Q)
+//   weight    gW     = sum_n gout_n @ col_n^T    (Co x K)
+//   input     gx_n   = col2im(W^T @ gout_n)      (col2im adds each column
+//                                                 entry back where im2col took it)
+//   bias      gb[o]  = sum_{n, q} gout[n, o, q]
+// Work: forward 2*N*Co*Q*K FLOPs; the weight and input gradients the same
+// each, so forward+backward is 3x forward. Memory: im2col writes N*K*Q
+// elements (and col2im reads as many) against the 2*Co FLOPs done per
+// element, so for Co >= 16 the GEMMs dominate; the layers with tiny K (1->16
+// 3x3: K = 9) are bound by writing the output, N*Co*Q elements.
+//
+// Tiling. The column matrix is never built for the whole batch: a worker
+// builds one tile of it at a time, K x tq for a run of tq consecutive output
+// positions of one sample, tq chosen so the tile stays within g_col_budget
+// bytes (1 MiB: in L2/L3, so the GEMM's packing reads it back from cache):
+// whole output rows when one fits (im2col then copies whole rows with
+// hoisted bounds), else runs within a row. The GEMM writes the tile's outputs in
+// place (C = out_n[:, q0:q1], row stride Q). 1x1 convolutions with stride 1
+// and no padding skip im2col: col_n is x_n itself.
+//
+// Threads. With at least as many samples (or weight-gradient parts) as
+// threads, each thread takes whole samples with its own tile buffer and runs
+// single-threaded GEMMs (tiles are too small to split well); otherwise the
+// samples run one after another and the GEMM splits itself over the threads.
+// The weight gradient is summed in P parts (P depends on the shapes only)
+// with one accumulator each, added in part order at the end, so results do
+// not depend on the number of threads. col2im of one sample stays on one
+// thread, since neighbouring tiles add into overlapping input rows.
+#include "cpu/conv.h"
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <new>
+#include "core/threads.h"
+#if __has_include("cpu/gemm.h")
+#include "cpu/gemm.h"
+#else
+#include "cpu/matmul.h"
+#endif
+
+namespace dc::cpu {
+
+namespace {
+
+int64_t g_col_budget = int64_t(1) << 20;  // bytes of im2col tile per worker
+constexpr int64_t kMinTileCols = 8;       // a tile has at least this many output positions
+constexpr int64_t kMaxParts = 8;          // weight-gradient accumulators (shape-only)
+constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
+
+// ------------------------------------------------------------ profiling
+// Thread-time per phase for bench/conv.py --breakdown; one relaxed load per
+// phase when disabled.
+enum Phase { kIm2col, kGemmForward, kGemmWeight, kGemmInput, kCol2im, kBias, kPhases };
+const char* const kPhaseNames[kPhases] = {"im2col", "gemm fwd", "gemm wgrad", "gemm igrad",
+                                          "col2im", "bias"};
+std::atomic<bool> g_profile{false};
+std::atomic<int64_t> g_phase_ns[kPhases];
+
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(Phase p) : phase_(p), on_(g_profile.load(std::memory_order_relaxed)) {
+    if (on_) start_ = std::chrono::steady_clock::now();
+  }
+  ~PhaseTimer() {
+    if (!on_) return;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now() - start_);
+    g_phase_ns[phase_].fetch_add(ns.count(), std::memory_order_relaxed);
+  }
+
+ private:
+  Phase phase_;
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// ------------------------------------------------------------------ GEMM
+// The one place convolution calls the GEMM: C = A @ B + beta * C for beta 0
+// or 1, C (m x n) with row stride ldc and unit column stride, A and B in any
+// strides. Runs inside parallel regions, so it must never throw.
+#if __has_include("cpu/gemm.h")
+// The BLIS-style GEMM (C = alpha A B + beta C, any strides; stays on the
+// calling thread inside a parallel region and never throws there).
+template <class T>
+void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
+               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
+  gemm<T>(m, n, k, T(1), a, rsa, csa, b, rsb, csb, beta, c, ldc, 1);
+}
+#else
+// Until then: cpu::gemm of matmul.h overwrites C, so beta = 1 is emulated
+// with a scratch product added to C. (Delete this branch once gemm.h lands.)
+template <class T>
+T* gemm_scratch(int64_t count) noexcept {
+  thread_local std::unique_ptr<T[]> buf;
+  thread_local int64_t size = 0;
+  if (count > size) {
+    buf.reset(new (std::nothrow) T[count]);
+    size = buf ? count : 0;
+  }
+  return buf.get();
+}
+
+template <class T>
+void conv_gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t rsa, int64_t csa,
+               const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (beta == T(0)) return gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, c, ldc);
+  T* tmp = gemm_scratch<T>(m * n);
+  if (tmp) {
+    gemm<T>(m, n, k, a, rsa, csa, b, rsb, csb, tmp, n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += tmp[i * n + j];
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i)  // no memory for scratch: slow but correct
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+}
+#endif
+
+// ---------------------------------------------------------- the plan
+
+struct Plan {
+  int64_t k, q;    // GEMM inner size C*KH*KW and output positions OH*OW per sample
+  int64_t tile;    // output positions per im2col tile
+  int64_t stride;  // elements between workers' tile buffers
+  bool direct;     // 1x1, stride 1, no padding: col_n is x_n, no im2col
+};
+
+Plan make_plan(const ConvGeometry& g, int64_t itemsize) {
+  Plan p;
+  p.k = g.c * g.kh * g.kw;
+  p.q = g.oh * g.ow;
+  p.direct = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
+  if (p.direct || p.k == 0) {
+    p.tile = p.q;
+    p.stride = 0;
+  } else {
+    // Whole output rows when the budget holds one (the fast im2col path),
+    // else a run of positions within a row.
+    const int64_t cols = g_col_budget / (p.k * itemsize);
+    p.tile = cols >= g.ow ? std::min(p.q, cols / g.ow * g.ow)
+                          : std::clamp(cols, std::min(kMinTileCols, p.q), p.q);
+    p.stride = (p.k * p.tile + 15) / 16 * 16;  // 64-byte aligned for float and double
+  }
+  return p;
+}
+
+// Whether `units` independent pieces of work are better spread over the
+// threads (each single-threaded) than run in turn with a threaded GEMM.
+bool split_units(int64_t units) {
+  const int64_t nt = get_num_threads();
+  return nt > 1 && units >= nt && (units % nt == 0 || units >= 4 * nt);
+}
+
+// Calls body(unit, worker) for every unit in [0, units): split over `workers`
+// threads in contiguous runs, or all on the calling thread when workers == 1.
+template <class F>
+void for_units(int64_t units, int64_t workers, F&& body) {
+  parallel_for(0, workers, 1, [&](int64_t w0, int64_t w1) {
+    for (int64_t wk = w0; wk < w1; ++wk)
+      for (int64_t u = wk * units / workers; u < (wk + 1) * units / workers; ++u) body(u, wk);
+  });
+}
+
+// ------------------------------------------------------- im2col / col2im
+// Output position q = oh*OW + ow of row (c, i, j) reads input element
+// (ih, iw) = (oh*sh - ph + i*dh, ow*sw + off) with off = j*dw - pw. For a
+// given j the valid ow form one range [lo, hi).
+struct ColRange {
+  int64_t off, lo, hi;
+};
+
+ColRange col_range(const ConvGeometry& g, int64_t j) {
+  const int64_t off = j * g.dw - g.pw;
+  const int64_t lo = off >= 0 ? 0 : std::min(g.ow, (-off + g.sw - 1) / g.sw);
+  const int64_t hi = off >= g.w ? lo : std::min(g.ow, (g.w - 1 - off) / g.sw + 1);
+  return {off, lo, std::max(lo, hi)};
+}
+
+// Visits the positions [q0, q1) one output-row segment at a time:
+// seg(oh, ow0, ow1, offset of ow0 within the tile); one division per tile.
+template <class F>
+inline void for_segments(const ConvGeometry& g, int64_t q0, int64_t q1, F&& seg) {
+  int64_t oh = q0 / g.ow, ow0 = q0 - oh * g.ow;
+  for (int64_t t = 0, tq = q1 - q0; t < tq; ++oh, ow0 = 0) {
+    const int64_t ow1 = std::min(g.ow, ow0 + (tq - t));
+    seg(oh, ow0, ow1, t);
+    t += ow1 - ow0;
+  }
+}
+
+// Runs are output-row segments, often 10-60 elements: short ones take a
+// plain loop (cheaper than a call), long ones memcpy.
+template <class T>
+inline void zero_run(T* d, int64_t n) {
+  for (int64_t l = 0; l < n; ++l) d[l] = T(0);
+}
+
+template <class T>
+inline void copy_run(T* __restrict d, const T* __restrict s, int64_t n) {
+  if (n >= 32) {
+    std::memcpy(d, s, sizeof(T) * n);
+    return;
+  }
+  for (int64_t l = 0; l < n; ++l) d[l] = s[l];
+}
+
+// The output rows [oh0, oh1) whose input row oh*sh + base lies in [0, h),
+// as a sub-range [rlo, rhi).
+inline std::pair<int64_t, int64_t> valid_rows(const ConvGeometry& g, int64_t base, int64_t oh0,
+                                              int64_t oh1) {
+  int64_t rlo = base >= 0 ? 0 : (-base + g.sh - 1) / g.sh;
+  int64_t rhi = base >= g.h ? 0 : (g.h - 1 - base) / g.sh + 1;
+  rlo = std::clamp(rlo, oh0, oh1);
+  return {rlo, std::clamp(rhi, rlo, oh1)};
+}
+
+// col (K x (q1 - q0), row-major) = columns [q0, q1) of sample x's im2col
+// matrix, for tiles of whole output rows: per (c, i, j) the valid input rows
+// are one range and the valid columns [lo, hi) are the same in every row, so
+// the inner loops are plain copies (the per-row overhead is what this costs
+// beyond the bytes: rows are often only 10-60 elements).
+template <class T>
+void im2col_rows(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  const int64_t tq = q1 - q0, ow = g.ow, oh0 = q0 / ow, oh1 = oh0 + tq / ow;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t base = i * g.dh - g.ph;  // input row of output row oh: oh * sh + base
+      const auto [rlo, rhi] = valid_rows(g, base, oh0, oh1);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        const ColRange r = col_range(g, j);
+        const int64_t lo = r.lo, hi = r.hi, sw = g.sw, step = g.sh * g.w;
+        const T* xs = x + c * g.h * g.w + (rlo * g.sh + base) * g.w + r.off;  // xs[ow * sw]
+        zero_run(row, (rlo - oh0) * ow);
+        T* d = row + (rlo - oh0) * ow;
+        if (sw == 1 && lo == 0 && hi == ow) {
+          for (int64_t oh = rlo; oh < rhi; ++oh, d += ow, xs += step) copy_run(d, xs, ow);
+        } else {
+          for (int64_t oh = rlo; oh < rhi; ++oh, d += ow, xs += step) {
+            zero_run(d, lo);
+            if (sw == 1) {
+              copy_run(d + lo, xs + lo, hi - lo);
+            } else {
+              for (int64_t l = lo; l < hi; ++l) d[l] = xs[l * sw];
+            }
+            zero_run(d + hi, ow - hi);
+          }
+        }
+        zero_run(d, (oh1 - rhi) * ow);
+      }
+    }
+}
+
+// The same for any run of positions (tiles within a row), one row segment
+// at a time.
+template <class T>
+void im2col_segments(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  const int64_t tq = q1 - q0;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        const T* xc = x + c * g.h * g.w;
+        const ColRange r = col_range(g, j);
+        for_segments(g, q0, q1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t t) {
+          T* dst = row + t;  // dst[l]: output position ow0 + l
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) return zero_run(dst, ow1 - ow0);
+          const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
+          zero_run(dst, a - ow0);
+          const T* src = xc + ih * g.w + r.off;  // src[ow * sw] for ow in [a, b)
+          T* d = dst + (a - ow0);
+          const int64_t len = b - a;
+          if (g.sw == 1) {
+            copy_run(d, src + a, len);
+          } else {
+            const T* sp = src + a * g.sw;
+            for (int64_t l = 0; l < len; ++l) d[l] = sp[l * g.sw];
+          }
+          zero_run(dst + (b - ow0), ow1 - b);
+        });
+      }
+}
+
+inline bool whole_rows(const ConvGeometry& g, int64_t q0, int64_t q1) {
+  return q0 % g.ow == 0 && (q1 - q0) % g.ow == 0;
+}
+
+template <class T>
+void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
+  if (whole_rows(g, q0, q1)) return im2col_rows(g, x, q0, q1, col);
+  im2col_segments(g, x, q0, q1, col);
+}
+
+// Adds col (K x (q1 - q0)) back into sample gx where im2col took each entry:
+// the transpose of im2col_rows / im2col_segments.
+template <class T>
+void col2im_rows(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  const int64_t tq = q1 - q0, ow = g.ow, oh0 = q0 / ow, oh1 = oh0 + tq / ow;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) {
+      const int64_t base = i * g.dh - g.ph;
+      const auto [rlo, rhi] = valid_rows(g, base, oh0, oh1);
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const ColRange r = col_range(g, j);
+        const int64_t lo = r.lo, n = r.hi - r.lo, sw = g.sw, step = g.sh * g.w;
+        const T* s = col + ((c * g.kh + i) * g.kw + j) * tq + (rlo - oh0) * ow + lo;
+        T* xd = gx + c * g.h * g.w + (rlo * g.sh + base) * g.w + r.off + lo * sw;
+        for (int64_t oh = rlo; oh < rhi; ++oh, s += ow, xd += step) {
+          if (sw == 1) {
+            for (int64_t l = 0; l < n; ++l) xd[l] += s[l];
+          } else {
+            for (int64_t l = 0; l < n; ++l) xd[l * sw] += s[l];
+          }
+        }
+      }
+    }
+}
+
+template <class T>
+void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  const int64_t tq = q1 - q0;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i)
+      for (int64_t j = 0; j < g.kw; ++j) {
+        const T* row = col + ((c * g.kh + i) * g.kw + j) * tq;
+        T* gc = gx + c * g.h * g.w;
+        const ColRange r = col_range(g, j);
+        for_segments(g, q0, q1, [&](int64_t oh, int64_t ow0, int64_t ow1, int64_t t) {
+          const int64_t ih = oh * g.sh - g.ph + i * g.dh;
+          if (ih < 0 || ih >= g.h) return;
+          const int64_t a = std::clamp(r.lo, ow0, ow1), b = std::clamp(r.hi, a, ow1);
+          const int64_t len = b - a;
+          if (len <= 0) return;
+          const T* src = row + t + (a - ow0);          // entries of positions [a, b)
+          T* dst = gc + ih * g.w + a * g.sw + r.off;  // the input columns they came from
+          if (g.sw == 1) {
+            for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
+          } else {
+            for (int64_t l = 0; l < len; ++l) dst[l * g.sw] += src[l];
+          }
+        });
+      }
+}
+
+template <class T>
+void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
+  if (whole_rows(g, q0, q1)) return col2im_rows(g, col, q0, q1, gx);
+  col2im_segments(g, col, q0, q1, gx);
+}
+
+// ------------------------------------------------------------- forward
+
+template <class T>
+void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
+                  const Array& out) {
+  const Plan p = make_plan(g, sizeof(T));
+  if (g.n == 0) return;
+  const T* px = x.data<T>();
+  const T* pw = w.data<T>();
+  const T* pb = bias.defined() ? bias.data<T>() : nullptr;
+  T* po = out.data<T>();
+  const int64_t workers = split_units(g.n) ? get_num_threads() : 1;
+  Array buf;
+  if (p.stride) buf = Array::empty({workers * p.stride}, out.dtype());
+  T* pbuf = p.stride ? buf.data<T>() : nullptr;
+
+  for_units(g.n, workers, [&](int64_t n, int64_t wk) {
+    const T* xn = px + n * g.c * g.h * g.w;
+    T* on = po + n * g.co * p.q;
+    T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
+      const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
+      const T* b = xn + q0;
+      int64_t rsb = p.q;  // direct: x_n is the (C x Q) column matrix
+      if (!p.direct) {
+        PhaseTimer t(kIm2col);
+        im2col(g, xn, q0, q1, col);
+        b = col;
+        rsb = tq;
+      }
+      T beta = 0;
+      if (pb) {  // C starts as the bias and the product is added to it
+        PhaseTimer t(kBias);
+        for (int64_t o = 0; o < g.co; ++o) std::fill(on + o * p.q + q0, on + o * p.q + q1, pb[o]);
+        beta = 1;
+      }
+      PhaseTimer t(kGemmForward);
+      conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
+    }
+  });
+}
+
+// ------------------------------------------------------------ backward
+
+// sum_q r[q] for a run of n values: float lanes (vectorised), then double.
+template <class T>
+inline double run_sum(const T* r, int64_t n) {
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t q = 0;
+  for (; q + kLanes <= n; q += kLanes)
+#pragma omp simd
+    for (int l = 0; l < kLanes; ++l) acc[l] += r[q + l];
+  double s = 0;
+  for (int l = 0; l < kLanes; ++l) s += acc[l];
+  for (; q < n; ++q) s += r[q];
+  return s;
+}
+
+template <class T>
+void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
+                   const Array& gx, const Array& gw, const Array& gb) {
+  const Plan p = make_plan(g, sizeof(T));
+  const T* pg = gout.data<T>();
+  const int64_t gstride = g.co * p.q;  // gout elements per sample
+  const int64_t wsize = g.co * p.k;
+  T* pgb = gb.defined() ? gb.data<T>() : nullptr;
+  T* pgw = gw.defined() ? gw.data<T>() : nullptr;
+  T* pgx = gx.defined() ? gx.data<T>() : nullptr;
+
+  if (g.n == 0 || (!pgx && !pgw)) {  // the bias gradient alone: one pass over gout
+    PhaseTimer t(kBias);
+    if (pgw) std::fill(pgw, pgw + wsize, T(0));
+    if (!pgb) return;
+    parallel_for(0, g.co, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.n * p.q)),
+                 [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o) {
+        double s = 0;
+        for (int64_t n = 0; n < g.n; ++n) s += run_sum(pg + n * gstride + o * p.q, p.q);
+        pgb[o] = static_cast<T>(s);
+      }
+    });
+    return;
+  }
+
+  // Parts of the batch, each with its own weight- and bias-gradient
+  // accumulators, added in part order at the end. The weight gradient is
+  // accumulated transposed, gW^T (K x Co) += col @ gout_n^T: with K >= Co
+  // (the usual case) that puts the long side on the GEMM's rows, which
+  // its 6x16 register tile covers with less padding (1->16 3x3: 2 tiles
+  // instead of 3). Only the input gradient: every sample a part.
+  int64_t parts = g.n;
+  if (pgw || pgb) {
+    parts = std::min(g.n, kMaxParts);
+    if (pgw) parts = std::clamp<int64_t>(kPartsBytes / (std::max<int64_t>(wsize, 1) * int64_t(sizeof(T))), 1, parts);
+  }
+  const int64_t workers = split_units(parts) ? get_num_threads() : 1;
+  Array wacc, bacc, buf;
+  if (pgw && wsize > 0) wacc = Array::empty({parts * wsize}, gw.dtype());
+  if (pgb) bacc = Array::empty({parts * g.co}, DType::Float64);
+  if (p.stride) buf = Array::empty({workers * p.stride}, gout.dtype());
+  const T* px = x.defined() ? x.data<T>() : nullptr;  // only read for gw
+  const T* pw = w.data<T>();
+  T* pwacc = wacc.defined() ? wacc.data<T>() : nullptr;
+  double* pbacc = bacc.defined() ? bacc.data<double>() : nullptr;
+  T* pbuf = p.stride ? buf.data<T>() : nullptr;
+
+  for_units(parts, workers, [&](int64_t part, int64_t wk) {
+    T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    T* wacc_p = pwacc ? pwacc + part * wsize : nullptr;
+    double* bacc_p = pbacc ? pbacc + part * g.co : nullptr;
+    if (bacc_p) std::fill(bacc_p, bacc_p + g.co, 0.0);
+    bool first = true;  // the part's first product overwrites its accumulator
+    for (int64_t n = part * g.n / parts; n < (part + 1) * g.n / parts; ++n) {
+      const T* xn = px ? px + n * g.c * g.h * g.w : nullptr;
+      const T* gn = pg + n * gstride;
+      T* gxn = pgx ? pgx + n * g.c * g.h * g.w : nullptr;
+      if (gxn && !p.direct) std::fill(gxn, gxn + g.c * g.h * g.w, T(0));
+      for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
+        const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
+        if (wacc_p) {  // acc (K x Co) += col (K x tq) @ gout_n[:, q0:q1]^T
+          const T* a = xn + q0;  // direct: x_n is the column matrix
+          int64_t lda = p.q;
+          if (!p.direct) {
+            PhaseTimer t(kIm2col);
+            im2col(g, xn, q0, q1, col);
+            a = col;
+            lda = tq;
+          }
+          PhaseTimer t(kGemmWeight);
+          conv_gemm<T>(p.k, g.co, tq, a, lda, 1, gn + q0, 1, p.q, first ? T(0) : T(1), wacc_p,
+                       g.co);
+          first = false;
+        }
+        if (bacc_p) {  // while this tile of gout is in cache
+          PhaseTimer t(kBias);
+          for (int64_t o = 0; o < g.co; ++o) bacc_p[o] += run_sum(gn + o * p.q + q0, tq);
+        }
+        if (gxn && p.k > 0) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
+          {
+            PhaseTimer t(kGemmInput);
+            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0),
+                         p.direct ? gxn + q0 : col, p.direct ? p.q : tq);
+          }
+          if (!p.direct) {
+            PhaseTimer t(kCol2im);
+            col2im(g, col, q0, q1, gxn);
+          }
+        }
+      }
+    }
+  });
+
+  if (pwacc) {  // gw[o, k] = sum over parts of acc[k, o], in part order
+    parallel_for(0, g.co, std::max<int64_t>(1, kGrainSize / (parts * p.k)),
+                 [&](int64_t o0, int64_t o1) {
+      for (int64_t o = o0; o < o1; ++o)
+        for (int64_t k = 0; k < p.k; ++k) {
+          T s = pwacc[k * g.co + o];
+          for (int64_t part = 1; part < parts; ++part) s += pwacc[part * wsize + k * g.co + o];
+          pgw[o * p.k + k] = s;
+        }
+    });
+  }
+  if (pbacc) {
+    for (int64_t o = 0; o < g.co; ++o) {
+      double s = 0;
+      for (int64_t part = 0; part < parts; ++part) s += pbacc[part * g.co + o];
+      pgb[o] = static_cast<T>(s);
+    }
+  }
+}
+
+}  // namespace
+
+void conv2d_forward(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
+                    const Array& out) {
+  visit_floating(out.dtype(), [&](auto t) { forward_impl<decltype(t)>(g, x, w, bias, out); });
+}
+
+void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
+                     const Array& gx, const Array& gw, const Array& gb) {
+  visit_floating(gout.dtype(),
+                 [&](auto t) { backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb); });
+}
+
+std::vector<std::pair<std::string, double>> conv_profile(bool enable) {
+  std::vector<std::pair<std::string, double>> out;
+  for (int i = 0; i < kPhases; ++i)
+    out.emplace_back(kPhaseNames[i], g_phase_ns[i].exchange(0) * 1e-9);
+  g_profile = enable;
+  return out;
+}
+
+int64_t set_conv_col_budget(int64_t bytes) {
+  const int64_t old = g_col_budget;
+  g_col_budget = bytes;
+  return old;
+}
+
+}  // namespace dc::cpu

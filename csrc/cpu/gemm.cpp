@@ -1,0 +1,473 @@
+// General matrix multiply, BLIS-style: the driver (blocking, packing,
+// threads), the portable micro-kernel, the matrix-vector paths and the plain
+// reference. The AVX2+FMA micro-kernels are in gemm_avx2.cpp.
+//
+// Math: C = alpha * A @ B + beta * C, C[i,j] = alpha sum_p A[i,p] B[p,j] +
+// beta C[i,j], with A m x k, B k x n, C m x n in any strides (a transposed
+// operand is the same memory with its strides swapped).
+// Work: 2mnk FLOPs on at least (mk + kn + 2mn) elements, so a large product
+// is compute bound if each loaded value is reused from registers and caches.
+//
+// Algorithm (Goto & van de Geijn 2008; BLIS, Van Zee & van de Geijn 2015):
+//   for jc in n by NC:                      B panel kc x nc   -> L3
+//     for pc in k by KC:
+//       pack B[pc:+kc, jc:+nc] into nr-column micro-panels (zero padded)
+//       for ic in m by MC:                  A block mc x kc   -> L2
+//         pack A[ic:+mc, pc:+kc] into mr-row micro-panels (zero padded)
+//         for jr in nc by nr:               B micro-panel kc x nr -> L1
+//           for ir in mc by mr:             C tile mr x nr    -> registers
+//             micro-kernel: C tile (+)= A micro-panel @ B micro-panel
+// Packing turns any layout into unit-stride, aligned streams and costs
+// mk*ceil(n/NC) + kn copies against 2mnk FLOPs. C is read and written
+// ceil(k/KC) times (the first pass applies beta, later ones add). Edge tiles
+// run the same micro-kernel on the zero-padded panels into a small buffer
+// and copy the valid part out, so no scalar path dominates small sizes.
+//
+// Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB) with the
+// 6x16 float32 kernel (6x8 float64): KC = 256 keeps the B micro-panel,
+// 256*16*4 = 16 KiB, in half of L1 (A and C lines take the rest); MC = 144
+// (float64 72) makes the A block 144 KiB, under a third of L2, so it survives
+// the B panel streaming past; NC = 4080 bounds the packed B at 4 MiB (8 MiB
+// for float64) of L3. These are BLIS's Zen values; the sweep in
+// docs/benchmarks.md found no better point on this machine. KC is balanced,
+// k = 576 runs as 2 x 288 rather than 256 + 256 + 64, so no pass over C is
+// short, and MC is balanced within each thread's share of the rows.
+//
+// Threads: one OpenMP region per product. All threads pack the current B
+// panel together (disjoint micro-panels) and meet at a barrier; then the C
+// tiles are split over a tm x tn grid of threads, rows first: each thread
+// packs A for its own rows only, so nothing is packed twice when rows are
+// split; columns (jr) are split instead when m is too small to share (every
+// thread then packs the same small A). Each C element is summed in the same
+// order whatever the split, so results are bitwise independent of the number
+// of threads. Products under kParallelFlops stay on one thread.
+//
+// Matrix-vector products (m == 1 or n == 1) are memory bound (each element
+// of the matrix is used once): they skip packing and run a dot or axpy loop.
+#include "cpu/gemm.h"
+#include <omp.h>
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <type_traits>
+#include "core/threads.h"
+#include "cpu/gemm_kernel.h"
+
+namespace dc::cpu {
+
+using gemm_detail::MicroKernel;
+
+namespace {
+
+// ---------------------------------------------------------------- selection
+
+#if defined(__x86_64__) || defined(_M_X64)
+constexpr bool kHaveAvx2Code = true;
+#else
+constexpr bool kHaveAvx2Code = false;
+#endif
+
+bool detect_avx2_fma() {
+#if defined(__x86_64__) || defined(_M_X64)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+// The environment's choice, read once.
+GemmKernel env_choice() {
+  static const GemmKernel choice = [] {
+    const char* v = std::getenv("DEEPCORE_GEMM_KERNEL");
+    return v && std::strcmp(v, "portable") == 0 ? GemmKernel::Portable : GemmKernel::Auto;
+  }();
+  return choice;
+}
+
+std::atomic<int> g_choice{-1};  // -1: not set by set_gemm_kernel, use the environment's
+
+bool use_avx2() {
+  const int c = g_choice.load(std::memory_order_relaxed);
+  const GemmKernel choice = c < 0 ? env_choice() : static_cast<GemmKernel>(c);
+  if (choice == GemmKernel::Portable) return false;
+  return cpu_supports_avx2_fma();
+}
+
+// Blocking overrides (benchmark hook) and the threading threshold.
+int64_t g_mc = 0, g_kc = 0, g_nc = 0;
+// FLOPs per thread: a product of 2mnk FLOPs uses 2mnk / g_parallel_flops
+// threads (at least 1). Waking a thread, sharing the B panel and the
+// barriers cost a few microseconds, about 0.5 MFLOP of one core's work: a
+// second thread first pays off around 80^3 (1 MFLOP), see docs/benchmarks.md.
+std::atomic<int64_t> g_parallel_flops{int64_t(1) << 19};
+
+// ----------------------------------------------------------- portable kernel
+
+// The register tile of the portable kernel: 8 float (or 4 double) vectors of
+// SSE2, the x86-64 baseline, as accumulators; the compiler vectorises the j
+// loop. int64 has no SIMD multiply there and runs scalar.
+template <class T>
+struct PortableTile;
+template <>
+struct PortableTile<float> { static constexpr int mr = 4, nr = 8; };
+template <>
+struct PortableTile<double> { static constexpr int mr = 4, nr = 4; };
+template <>
+struct PortableTile<int64_t> { static constexpr int mr = 4, nr = 4; };
+
+template <class T, int MR, int NR>
+void portable_kernel(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+  T acc[MR][NR] = {};
+  for (int64_t p = 0; p < k; ++p, a += MR, b += NR)
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+  for (int i = 0; i < MR; ++i) {
+    T* ci = c + i * rsc;
+    if (beta == T(0)) {
+      for (int j = 0; j < NR; ++j) ci[j] = alpha * acc[i][j];
+    } else {
+      for (int j = 0; j < NR; ++j) ci[j] = alpha * acc[i][j] + beta * ci[j];
+    }
+  }
+}
+
+template <class T>
+const MicroKernel<T>& portable_microkernel() {
+  constexpr int MR = PortableTile<T>::mr, NR = PortableTile<T>::nr;
+  // B micro-panel 256 * NR values (8 KiB float32) in L1; A block 128 x 256
+  // values in L2.
+  static const MicroKernel<T> k = {"portable", MR, NR, 128, 256, 4096,
+                                   &portable_kernel<T, MR, NR>,
+                                   &gemm_detail::pack_a_generic<T, MR>,
+                                   &gemm_detail::pack_b_generic<T, NR>};
+  return k;
+}
+
+template <class T>
+const MicroKernel<T>& select_kernel() {
+  if constexpr (kHaveAvx2Code && !std::is_same_v<T, int64_t>) {
+    if (use_avx2()) return gemm_detail::avx2_kernel<T>();
+  }
+  return portable_microkernel<T>();
+}
+
+// ------------------------------------------------------------------ helpers
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// C = beta * C (beta == 0 writes zeros without reading C).
+template <class T>
+void scale_c(int64_t m, int64_t n, T beta, T* c, int64_t rsc, int64_t csc) {
+  if (beta == T(1)) return;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T& x = c[i * rsc + j * csc];
+      x = beta == T(0) ? T(0) : beta * x;
+    }
+}
+
+// A growing, 64-byte aligned scratch buffer per thread, kept between calls
+// so that steady-state products neither allocate nor fault pages in.
+struct Workspace {
+  void* ptr = nullptr;
+  size_t bytes = 0;
+  ~Workspace() { std::free(ptr); }
+  void* get(size_t need) noexcept {
+    if (need > bytes) {
+      std::free(ptr);
+      bytes = round_up(static_cast<int64_t>(need), 4096);
+      ptr = std::aligned_alloc(64, bytes);
+      if (!ptr) bytes = 0;
+    }
+    return ptr;
+  }
+};
+thread_local Workspace tls_workspace;
+
+// ------------------------------------------------------------ packed driver
+
+template <class T>
+struct Problem {
+  int64_t m, n, k;
+  T alpha;
+  const T* a;
+  int64_t rsa, csa;
+  const T* b;
+  int64_t rsb, csb;
+  T beta;
+  T* c;
+  int64_t rsc, csc;
+};
+
+// How one product is cut up; shared by all threads.
+struct Blocking {
+  int64_t kc, nc;        // k and n blocks (maxima; balanced over k and n)
+  int64_t row_panels;    // ceil(m / mr)
+  int64_t row_blocks;    // A blocks: row block b holds panels [b*rp/rb, (b+1)*rp/rb)
+  int64_t mc_max;        // rows of the largest A block
+  int64_t jparts;        // column parts per row block (> 1 only when m is small)
+  int64_t bchunk;        // B micro-panels packed per work item
+};
+
+Blocking blocking_for(int mr, int nr, int64_t mc0,
+                      int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt) {
+  const int64_t MC = round_up(g_mc > 0 ? g_mc : mc0, mr);
+  const int64_t KC = g_kc > 0 ? g_kc : kc0;
+  const int64_t NC = round_up(g_nc > 0 ? g_nc : nc0, nr);
+  Blocking bl;
+  bl.kc = ceil_div(k, ceil_div(k, KC));
+  bl.nc = round_up(ceil_div(n, ceil_div(n, NC)), nr);
+  bl.row_panels = ceil_div(m, mr);
+  bl.row_blocks = ceil_div(bl.row_panels * mr, MC);
+  // An even share of A blocks per thread (with equal blocks, none idles at
+  // the end of a k block).
+  if (nt > 1) bl.row_blocks = round_up(bl.row_blocks, nt);
+  bl.row_blocks = std::min(bl.row_blocks, bl.row_panels);
+  bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
+  // Few row blocks (small m): also split the columns, so that every thread
+  // gets work and a slow one (a busy core) can be covered by the others.
+  const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
+  const int64_t target = nt > 1 ? 4 * nt : 1;
+  bl.jparts = std::clamp<int64_t>(ceil_div(target, bl.row_blocks), 1, npan);
+  bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
+  return bl;
+}
+
+// Runs f(u) for u in [0, n): split dynamically over the team when called
+// by every thread of gemm's own parallel region (`team`), else in order.
+// Each worksharing loop ends with the team's barrier.
+template <class F>
+void for_each_unit(bool team, int64_t n, F&& f) {
+  if (team) {
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < n; ++u) f(u);
+  } else {
+    for (int64_t u = 0; u < n; ++u) f(u);
+  }
+}
+
+// The loops of one thread. Per (jc, pc) block: the team packs the B panel
+// (work items of bchunk micro-panels) and waits for it; then it takes work
+// units, each an A block (row block ib, packed by the thread that takes it,
+// kept if its next unit has the same block) against a range of B
+// micro-panels, and waits again before the B panel is repacked. Units are
+// handed out dynamically, so a thread that loses its core to another
+// process does fewer of them instead of holding everyone up.
+template <class T>
+void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking& bl, T* bbuf,
+                   T* abuf, bool team) {
+  const int MR = uk.mr, NR = uk.nr;
+  alignas(64) T tmp[16 * 16];  // one C tile for the edges (mr * nr <= 256)
+  int64_t held_ib = -1, held_pc = -1;  // the A block in abuf
+  const int64_t units = bl.row_blocks * bl.jparts;
+
+  for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
+    const int64_t nc = std::min(bl.nc, P.n - jc);
+    const int64_t npan = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
+      const int64_t kc = std::min(bl.kc, P.k - pc);
+      for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
+        const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
+        uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
+                  P.rsb, P.csb, bbuf + q0 * NR * kc);
+      });
+      const T beta = pc == 0 ? P.beta : T(1);
+      for_each_unit(team, units, [&](int64_t u) {
+        // Consecutive units (likely on different threads) take different
+        // row blocks; a thread's next unit then often reuses its A block.
+        const int64_t ib = u % bl.row_blocks, jp = u / bl.row_blocks;
+        const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
+        const int64_t p1 = (ib + 1) * bl.row_panels / bl.row_blocks;
+        const int64_t ic = p0 * MR, mcur = std::min(P.m, p1 * MR) - ic;
+        if (ib != held_ib || pc != held_pc) {
+          uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
+          held_ib = ib, held_pc = pc;
+        }
+        const int64_t j0 = jp * npan / bl.jparts, j1 = (jp + 1) * npan / bl.jparts;
+        for (int64_t jr = j0; jr < j1; ++jr) {
+          const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
+          const T* bp = bbuf + jr * NR * kc;
+          for (int64_t ir = 0; ir < mcur; ir += MR) {
+            const int64_t mcr = std::min<int64_t>(MR, mcur - ir);
+            T* cp = P.c + (ic + ir) * P.rsc + (jc + jr * NR) * P.csc;
+            const T* ap = abuf + ir * kc;
+            if (mcr == MR && ncur == NR && P.csc == 1) {
+              uk.kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
+            } else {
+              uk.kernel(kc, ap, bp, tmp, NR, T(1), T(0));
+              for (int64_t i = 0; i < mcr; ++i)
+                for (int64_t j = 0; j < ncur; ++j) {
+                  T& x = cp[i * P.rsc + j * P.csc];
+                  x = beta == T(0) ? P.alpha * tmp[i * NR + j]
+                                   : P.alpha * tmp[i * NR + j] + beta * x;
+                }
+            }
+          }
+        }
+      });
+      held_pc = -1;  // abuf's block belongs to this k block only
+    }
+  }
+}
+
+// Threads worth using: one per g_parallel_flops of work, none in a region.
+int threads_for(int64_t m, int64_t n, int64_t k) {
+  if (in_parallel_region()) return 1;
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  const double per = double(std::max<int64_t>(1, g_parallel_flops.load(std::memory_order_relaxed)));
+  return static_cast<int>(std::clamp<double>(flops / per, 1, get_num_threads()));
+}
+
+template <class T>
+bool gemm_packed(const Problem<T>& P) {
+  const MicroKernel<T>& uk = select_kernel<T>();
+  const int nt = threads_for(P.m, P.n, P.k);
+  const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt);
+  // B panel (shared) then one A block per thread, each 64-byte aligned;
+  // pack_a may write kPackSlack values past its panels.
+  const int64_t bsize = round_up(bl.kc * bl.nc, 16);
+  const int64_t asize = round_up(bl.mc_max * bl.kc + gemm_detail::kPackSlack, 16);
+  T* buf = static_cast<T*>(tls_workspace.get(sizeof(T) * (bsize + nt * asize)));
+  if (!buf) {
+    if (in_parallel_region()) return false;  // the caller falls back; never throw here
+    throw std::bad_alloc();
+  }
+  if (nt == 1) {
+    packed_thread(uk, P, bl, buf, buf + bsize, false);
+    return true;
+  }
+#pragma omp parallel num_threads(nt)
+  packed_thread(uk, P, bl, buf, buf + bsize + omp_get_thread_num() * asize, true);
+  return true;
+}
+
+// ------------------------------------------------------- matrix x vector
+
+// sum_p x[p] y[p] over contiguous vectors, in 16 independent partial sums
+// (one running sum would wait on the adder's latency at every step).
+template <class T>
+T dot_contiguous(int64_t k, const T* x, const T* y) {
+  constexpr int kLanes = 16;
+  T acc[kLanes] = {};
+  int64_t p = 0;
+  for (; p + kLanes <= k; p += kLanes)
+    for (int w = 0; w < kLanes; ++w) acc[w] += x[p + w] * y[p + w];
+  T s = 0;
+  for (int w = 0; w < kLanes; ++w) s += acc[w];
+  for (; p < k; ++p) s += x[p] * y[p];
+  return s;
+}
+
+// y = alpha * M @ x + beta * y, M rows x cols with strides (rsm, csm).
+// Row-contiguous (or general) M: one dot product per row. Column-contiguous
+// M: axpy over its columns, 256 rows at a time in a local accumulator. Each
+// y element is summed in one fixed order, whatever the thread split.
+template <class T>
+void gemv(int64_t rows, int64_t cols, T alpha, const T* mat, int64_t rsm, int64_t csm,
+          const T* x, int64_t incx, T beta, T* y, int64_t incy) {
+  auto store = [&](int64_t i, T s) {
+    T& yi = y[i * incy];
+    yi = beta == T(0) ? alpha * s : alpha * s + beta * yi;
+  };
+  const int64_t flops_per_row = 2 * std::max<int64_t>(cols, 1);
+  const int64_t grain = std::max<int64_t>(1, g_parallel_flops.load() / flops_per_row);
+  if (rsm == 1 && csm != 1) {
+    constexpr int64_t kBlock = 256;
+    parallel_for(0, ceil_div(rows, kBlock), std::max<int64_t>(1, grain / kBlock),
+                 [&](int64_t b0, int64_t b1) {
+      T acc[kBlock];
+      for (int64_t blk = b0; blk < b1; ++blk) {
+        const int64_t i0 = blk * kBlock, len = std::min(kBlock, rows - i0);
+        std::fill(acc, acc + len, T(0));
+        for (int64_t p = 0; p < cols; ++p) {
+          const T xp = x[p * incx];
+          const T* col = mat + i0 + p * csm;
+          for (int64_t i = 0; i < len; ++i) acc[i] += xp * col[i];
+        }
+        for (int64_t i = 0; i < len; ++i) store(i0 + i, acc[i]);
+      }
+    });
+    return;
+  }
+  parallel_for(0, rows, grain, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* row = mat + i * rsm;
+      T s = 0;
+      if (csm == 1 && incx == 1) {
+        s = dot_contiguous(cols, row, x);
+      } else {
+        for (int64_t p = 0; p < cols; ++p) s += row[p * csm] * x[p * incx];
+      }
+      store(i, s);
+    }
+  });
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- public entry
+
+bool cpu_supports_avx2_fma() {
+  static const bool supported = kHaveAvx2Code && detect_avx2_fma();
+  return supported;
+}
+
+void set_gemm_kernel(GemmKernel choice) {
+  g_choice.store(static_cast<int>(choice), std::memory_order_relaxed);
+}
+
+const char* gemm_kernel_name() { return use_avx2() ? "avx2" : "portable"; }
+
+void set_gemm_blocking(int64_t mc, int64_t kc, int64_t nc) {
+  g_mc = std::max<int64_t>(mc, 0);
+  g_kc = std::max<int64_t>(kc, 0);
+  g_nc = std::max<int64_t>(nc, 0);
+}
+
+int64_t gemm_parallel_threshold() { return g_parallel_flops.load(); }
+void set_gemm_parallel_threshold(int64_t flops) { g_parallel_flops.store(flops); }
+
+template <class T>
+void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
+          const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t rsc, int64_t csc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == T(0)) return scale_c(m, n, beta, c, rsc, csc);
+  if (n == 1) return gemv(m, k, alpha, a, rsa, csa, b, rsb, beta, c, rsc);
+  // A row of C is a column of C^T = B^T A^T.
+  if (m == 1) return gemv(n, k, alpha, b, csb, rsb, a, csa, beta, c, csc);
+  // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
+  if (csc != 1 && rsc == 1)
+    return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
+  const Problem<T> P{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc};
+  if (!gemm_packed(P)) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+}
+
+template <class T>
+void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa,
+                    int64_t csa, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
+                    int64_t rsc, int64_t csc) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      Acc s = 0;
+      for (int64_t p = 0; p < k; ++p) s += Acc(a[i * rsa + p * csa]) * Acc(b[p * rsb + j * csb]);
+      T& x = c[i * rsc + j * csc];
+      x = beta == T(0) ? T(alpha * s) : T(alpha * s + beta * Acc(x));
+    }
+}
+
+#define DC_INSTANTIATE_GEMM(T)                                                                 \
+  template void gemm<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,    \
+                        int64_t, int64_t, T, T*, int64_t, int64_t);                            \
+  template void gemm_reference<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t,    \
+                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);
+DC_INSTANTIATE_GEMM(float)
+DC_INSTANTIATE_GEMM(double)
+DC_INSTANTIATE_GEMM(int64_t)
+#undef DC_INSTANTIATE_GEMM
+
+}  // namespace dc::cpu

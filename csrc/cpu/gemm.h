@@ -1,0 +1,48 @@
+// General matrix multiply on the CPU (BLIS-style; the design, FLOP and byte
+// counts and measurements are in gemm.cpp).
+#pragma once
+#include <cstdint>
+
+namespace dc::cpu {
+
+// C = alpha * A @ B + beta * C for one product. A is m x k with element
+// strides (rsa, csa), B is k x n with (rsb, csb), C is m x n with (rsc, csc):
+// any layout, so op(A) = A^T is A with its strides swapped. beta == 0 means C
+// is not read (it may hold garbage or NaN); k == 0 or alpha == 0 gives
+// C = beta * C. C must not overlap A or B. Splits over get_num_threads()
+// threads when the product is big enough; called inside a parallel region it
+// stays on the calling thread. Results do not depend on the number of
+// threads (each element is summed in the same order). Never throws inside a
+// parallel region (falls back to gemm_reference if its buffers cannot be
+// allocated there). Instantiated for float, double and int64_t.
+template <class T>
+void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
+          const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t rsc, int64_t csc);
+
+// The plain triple loop with the same contract (one thread, sums in double
+// for floating types): the reference the benchmark and tests check against.
+template <class T>
+void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa,
+                    int64_t csa, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
+                    int64_t rsc, int64_t csc);
+
+// Which micro-kernel the floating-point GEMM runs. Auto picks AVX2+FMA when
+// the CPU has both, else the portable one; the environment variable
+// DEEPCORE_GEMM_KERNEL=portable (read once, at the first product) forces the
+// portable kernel. int64 always uses the portable kernel.
+enum class GemmKernel { Auto, Portable, Avx2 };
+bool cpu_supports_avx2_fma();
+// Callers check that Avx2 is supported before asking for it.
+void set_gemm_kernel(GemmKernel choice);
+// "avx2" or "portable": the kernel float32/float64 products use now.
+const char* gemm_kernel_name();
+
+// Benchmark hook: overrides the cache blocking (0 keeps a kernel's default;
+// mc and nc are rounded up to the register tile). Not thread-safe.
+void set_gemm_blocking(int64_t mc, int64_t kc, int64_t nc);
+// FLOPs (2mnk) per thread: a product uses 2mnk / this many threads (at
+// least one, at most get_num_threads()).
+int64_t gemm_parallel_threshold();
+void set_gemm_parallel_threshold(int64_t flops);
+
+}  // namespace dc::cpu

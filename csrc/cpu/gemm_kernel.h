@@ -1,0 +1,92 @@
+// What the GEMM driver (gemm.cpp) needs from a micro-kernel, and the packing
+// routines shared by the kernels. Included by gemm.cpp (baseline x86-64) and
+// by gemm_avx2.cpp (compiled with -mavx2 -mfma).
+//
+// ISA hygiene: gemm_avx2.cpp is compiled for AVX2, so any inline function or
+// template it shares with the rest of the library could be emitted there
+// with AVX2 instructions and chosen by the linker for every caller, which
+// would crash on a CPU without AVX2. So this header holds only a plain
+// struct and templates in an unnamed namespace (each translation unit gets
+// its own private copy, compiled for its own ISA), and gemm_avx2.cpp uses no
+// standard-library templates.
+#pragma once
+#include <cstdint>
+
+namespace dc::cpu::gemm_detail {
+
+// One register-blocked micro-kernel with its packing routines and its cache
+// blocking. The driver packs an mc x kc block of A into panels of mr rows and
+// a kc x nc block of B into panels of nr columns, then calls `kernel` once per
+// mr x nr tile of C.
+constexpr int64_t kPackSlack = 16;
+
+template <class T>
+struct MicroKernel {
+  const char* name;
+  int mr, nr;          // register tile of C
+  int64_t mc, kc, nc;  // default cache blocking (mc % mr == 0, nc % nr == 0)
+  // C[0:mr, 0:nr] = alpha * Apanel @ Bpanel + beta * C, where Apanel is
+  // dst of pack_a (k steps of mr values) and Bpanel of pack_b (k steps of nr
+  // values), C has row stride rsc and unit column stride; beta == 0: C is
+  // not read. Bpanel is 64-byte aligned.
+  void (*kernel)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
+  // Rows [0, mc) x columns [0, kc) of A (strides rsa, csa) as ceil(mc/mr)
+  // panels of mr * kc values, zero-padded past row mc. May write up to
+  // kPackSlack values of garbage after the last panel.
+  void (*pack_a)(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* dst);
+  // Rows [0, kc) x columns [0, nc) of B as ceil(nc/nr) panels of kc * nr
+  // values, zero-padded past column nc.
+  void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst);
+};
+
+// The AVX2+FMA kernels (gemm_avx2.cpp). Call only when the CPU supports both.
+template <class T>
+const MicroKernel<T>& avx2_kernel();
+template <>
+const MicroKernel<float>& avx2_kernel<float>();
+template <>
+const MicroKernel<double>& avx2_kernel<double>();
+
+namespace {  // internal linkage on purpose, see the top of this file
+
+// Packs rows [0, rows) x columns [0, kc) of X (strides rs, cs) into
+// ceil(rows/R) panels: panel q holds X[q*R + i, p] at dst[q*R*kc + p*R + i],
+// zero past the last row. Packing A is this with R = mr; packing B is this on
+// B^T (strides swapped) with R = nr. Each layout reads along its unit stride:
+// column-contiguous X copies R values per step, row-contiguous X walks each
+// row once (the writes, R apart, stay in the L1-resident panel).
+template <class T, int R>
+void pack_panels(int64_t rows, int64_t kc, const T* x, int64_t rs, int64_t cs, T* dst) {
+  for (int64_t r0 = 0; r0 < rows; r0 += R, dst += R * kc) {
+    const T* xr = x + r0 * rs;
+    const int64_t nr = rows - r0 < R ? rows - r0 : R;
+    if (nr == R && rs == 1) {
+      for (int64_t p = 0; p < kc; ++p)
+        for (int i = 0; i < R; ++i) dst[p * R + i] = xr[p * cs + i];
+    } else if (cs == 1) {
+      for (int64_t i = 0; i < nr; ++i)
+        for (int64_t p = 0; p < kc; ++p) dst[p * R + i] = xr[i * rs + p];
+      for (int64_t i = nr; i < R; ++i)
+        for (int64_t p = 0; p < kc; ++p) dst[p * R + i] = T(0);
+    } else {
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < nr; ++i) dst[p * R + i] = xr[i * rs + p * cs];
+        for (int64_t i = nr; i < R; ++i) dst[p * R + i] = T(0);
+      }
+    }
+  }
+}
+
+template <class T, int MR>
+void pack_a_generic(int64_t mc, int64_t kc, const T* a, int64_t rsa, int64_t csa, T* dst) {
+  pack_panels<T, MR>(mc, kc, a, rsa, csa, dst);
+}
+
+template <class T, int NR>
+void pack_b_generic(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst) {
+  pack_panels<T, NR>(nc, kc, b, csb, rsb, dst);
+}
+
+}  // namespace
+
+}  // namespace dc::cpu::gemm_detail

@@ -1,0 +1,196 @@
+// 2-D max and average pooling, forward and backward.
+//
+// Math. For each of the N*C planes and each output (y, x) with window rows
+// r(i) = y*sh - ph + i*dh (i < kh) and columns c(j) = x*sw - pw + j*dw,
+// clipped to the plane:
+//   max   out = max_w in[r, c], idx = argmax;  backward gin[idx] += gout
+//   avg   out = sum_w in[r, c] / d;            backward gin[r, c] += gout / d
+// with d the window size (see pool.h for count_include_pad / override).
+// Work: N*C*OH*OW*kh*kw compares or adds on N*C*H*W input elements read once
+// per covering window (from cache: windows of neighbouring outputs share
+// rows), and N*C*OH*OW outputs (plus 8-byte indices for max) written:
+// memory-bound. Backward zeroes and writes the input gradient once and reads
+// gout (and indices). Threads split the planes; a plane's backward scatter
+// stays on one thread, so overlapping windows never race.
+#include "cpu/pool.h"
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include "core/threads.h"
+
+namespace dc::cpu {
+
+namespace {
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The valid taps [t0, t1) of a window starting at `start` with `k` taps
+// `d` apart over a dim of size `n`.
+struct Taps {
+  int64_t t0, t1;
+};
+Taps taps(int64_t start, int64_t k, int64_t d, int64_t n) {
+  const int64_t t0 = start < 0 ? ceil_div(-start, d) : 0;
+  const int64_t t1 = start >= n ? 0 : std::min(k, ceil_div(n - start, d));
+  return {std::min(t0, t1), t1};
+}
+
+// Planes per task: enough window work to pay for a thread.
+int64_t plane_grain(const PoolGeometry& g) {
+  const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw + g.h * g.w);
+  return std::max<int64_t>(1, kGrainSize / work);
+}
+
+template <class T>
+void max_forward(const PoolGeometry& g, const Array& x, const Array& out, const Array& indices) {
+  const T* px = x.data<T>();
+  T* po = out.data<T>();
+  int64_t* pi = indices.data<int64_t>();
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = px + p * g.h * g.w;
+      T* op = po + p * g.oh * g.ow;
+      int64_t* ip = pi + p * g.oh * g.ow;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const int64_t r0 = y * g.sh - g.ph;
+        const Taps ti = taps(r0, g.kh, g.dh, g.h);
+        for (int64_t x0 = 0; x0 < g.ow; ++x0) {
+          const int64_t c0 = x0 * g.sw - g.pw;
+          const Taps tj = taps(c0, g.kw, g.dw, g.w);
+          // PyTorch's rule: start from -inf at the first valid tap; a larger
+          // value or a NaN takes over.
+          T best = -std::numeric_limits<T>::infinity();
+          int64_t arg = (r0 + ti.t0 * g.dh) * g.w + c0 + tj.t0 * g.dw;
+          for (int64_t i = ti.t0; i < ti.t1; ++i) {
+            const int64_t row = (r0 + i * g.dh) * g.w;
+            for (int64_t j = tj.t0; j < tj.t1; ++j) {
+              const int64_t at = row + c0 + j * g.dw;
+              const T v = xp[at];
+              if (v > best || std::isnan(v)) {
+                best = v;
+                arg = at;
+              }
+            }
+          }
+          op[y * g.ow + x0] = best;
+          ip[y * g.ow + x0] = arg;
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void max_backward(const PoolGeometry& g, const Array& gout, const Array& indices,
+                  const Array& gx) {
+  const T* pg = gout.data<T>();
+  const int64_t* pi = indices.data<int64_t>();
+  T* px = gx.data<T>();
+  const int64_t hw = g.h * g.w, q = g.oh * g.ow;
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* xp = px + p * hw;
+      std::fill(xp, xp + hw, T(0));
+      const T* gp = pg + p * q;
+      const int64_t* ip = pi + p * q;
+      for (int64_t e = 0; e < q; ++e) {
+        const int64_t at = ip[e];
+        if (at >= 0 && at < hw) xp[at] += gp[e];
+      }
+    }
+  });
+}
+
+// The divisor of the window starting at (r0, c0).
+inline int64_t avg_divisor(const PoolGeometry& g, int64_t r0, int64_t c0, const Taps& ti,
+                           const Taps& tj, bool count_include_pad, int64_t divisor_override) {
+  if (divisor_override != 0) return divisor_override;
+  if (!count_include_pad) return (ti.t1 - ti.t0) * (tj.t1 - tj.t0);
+  const int64_t rows = std::min(r0 + g.kh, g.h + g.ph) - r0;
+  const int64_t cols = std::min(c0 + g.kw, g.w + g.pw) - c0;
+  return rows * cols;
+}
+
+template <class T>
+void avg_forward(const PoolGeometry& g, const Array& x, const Array& out, bool include_pad,
+                 int64_t divisor_override) {
+  const T* px = x.data<T>();
+  T* po = out.data<T>();
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      const T* xp = px + p * g.h * g.w;
+      T* op = po + p * g.oh * g.ow;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const int64_t r0 = y * g.sh - g.ph;
+        const Taps ti = taps(r0, g.kh, 1, g.h);
+        for (int64_t x0 = 0; x0 < g.ow; ++x0) {
+          const int64_t c0 = x0 * g.sw - g.pw;
+          const Taps tj = taps(c0, g.kw, 1, g.w);
+          T s = 0;
+          for (int64_t i = ti.t0; i < ti.t1; ++i) {
+            const T* row = xp + (r0 + i) * g.w + c0;
+            for (int64_t j = tj.t0; j < tj.t1; ++j) s += row[j];
+          }
+          const int64_t d = avg_divisor(g, r0, c0, ti, tj, include_pad, divisor_override);
+          op[y * g.ow + x0] = s / static_cast<T>(d);
+        }
+      }
+    }
+  });
+}
+
+template <class T>
+void avg_backward(const PoolGeometry& g, const Array& gout, const Array& gx, bool include_pad,
+                  int64_t divisor_override) {
+  const T* pg = gout.data<T>();
+  T* px = gx.data<T>();
+  parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) {
+      T* xp = px + p * g.h * g.w;
+      std::fill(xp, xp + g.h * g.w, T(0));
+      const T* gp = pg + p * g.oh * g.ow;
+      for (int64_t y = 0; y < g.oh; ++y) {
+        const int64_t r0 = y * g.sh - g.ph;
+        const Taps ti = taps(r0, g.kh, 1, g.h);
+        for (int64_t x0 = 0; x0 < g.ow; ++x0) {
+          const int64_t c0 = x0 * g.sw - g.pw;
+          const Taps tj = taps(c0, g.kw, 1, g.w);
+          const int64_t d = avg_divisor(g, r0, c0, ti, tj, include_pad, divisor_override);
+          const T v = gp[y * g.ow + x0] / static_cast<T>(d);
+          for (int64_t i = ti.t0; i < ti.t1; ++i) {
+            T* row = xp + (r0 + i) * g.w + c0;
+            for (int64_t j = tj.t0; j < tj.t1; ++j) row[j] += v;
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void max_pool2d_forward(const PoolGeometry& g, const Array& x, const Array& out,
+                        const Array& indices) {
+  visit_floating(x.dtype(), [&](auto t) { max_forward<decltype(t)>(g, x, out, indices); });
+}
+
+void max_pool2d_backward(const PoolGeometry& g, const Array& gout, const Array& indices,
+                         const Array& gx) {
+  visit_floating(gout.dtype(), [&](auto t) { max_backward<decltype(t)>(g, gout, indices, gx); });
+}
+
+void avg_pool2d_forward(const PoolGeometry& g, const Array& x, const Array& out,
+                        bool count_include_pad, int64_t divisor_override) {
+  visit_floating(x.dtype(), [&](auto t) {
+    avg_forward<decltype(t)>(g, x, out, count_include_pad, divisor_override);
+  });
+}
+
+void avg_pool2d_backward(const PoolGeometry& g, const Array& gout, const Array& gx,
+                         bool count_include_pad, int64_t divisor_override) {
+  visit_floating(gout.dtype(), [&](auto t) {
+    avg_backward<decltype(t)>(g, gout, gx, count_include_pad, divisor_override);
+  });
+}
+
+}  // namespace dc::cpu

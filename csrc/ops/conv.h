@@ -1,0 +1,31 @@
+// 2-D convolution (NCHW, PyTorch's conv2d with groups = 1).
+#pragma once
+#include <optional>
+#include <tuple>
+#include <vector>
+#include "core/array.h"
+
+namespace dc {
+
+// out[n, o, y, x] = bias[o] + sum_{c, i, j} input[n, c, y*sh - ph + i*dh,
+// x*sw - pw + j*dw] * weight[o, c, i, j], zero outside the input. input is
+// (N, C, H, W) or unbatched (C, H, W) (the output then has no batch dim);
+// weight (Co, C, KH, KW); bias (Co,) or none. stride, padding and dilation
+// are (h, w) pairs or one value for both; stride and dilation >= 1, padding
+// >= 0. float32/float64, one dtype for all.
+Array conv2d(const Array& input, const Array& weight, const std::optional<Array>& bias,
+             const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
+             const std::vector<int64_t>& dilation);
+
+using Conv2dGrads = std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>>;
+
+// The gradients (input, weight, bias) of conv2d for grad_out, shaped like
+// conv2d's output; each only when asked for (none otherwise). The bias
+// gradient needs no bias: it is the sum of grad_out over all but dim 1.
+Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Array& weight,
+                            const std::vector<int64_t>& stride,
+                            const std::vector<int64_t>& padding,
+                            const std::vector<int64_t>& dilation, bool input_grad,
+                            bool weight_grad, bool bias_grad);
+
+}  // namespace dc

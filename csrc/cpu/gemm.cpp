@@ -306,6 +306,9 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             const int64_t mcr = std::min<int64_t>(MR, mcur - ir);
             T* cp = P.c + (ic + ir) * P.rsc + (jc + jr * NR) * P.csc;
             const T* ap = abuf + ir * kc;
+            // The next tile's C rows: fetched during this call, used by the next.
+            if (ir + MR < mcur)
+              for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
             if (mcr == MR && ncur == NR && P.csc == 1) {
               uk.kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
             } else {

@@ -216,14 +216,20 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
   if (csb != 1 && rsb != 1) return pack_b_generic<T, NR>(kc, nc, b, rsb, csb, dst);
   const int64_t full = nc / NR;
   if (csb == 1) {
-    // Row-major: walk k outermost so that B is read along its rows.
-    for (int64_t p = 0; p < kc; ++p)
+    // Row-major: B is read along its rows, 4 rows at a time, so that each
+    // visit to a panel writes 4 consecutive k steps (256 contiguous bytes).
+    constexpr int kRows = 4;
+    for (int64_t p0 = 0; p0 < kc; p0 += kRows) {
+      const int rows = kc - p0 < kRows ? int(kc - p0) : kRows;
       for (int64_t q = 0; q < full; ++q) {
-        const T* src = b + p * rsb + q * NR;
-        T* d = dst + q * NR * kc + p * NR;
-        V::storeu(d, V::loadu(src));
-        V::storeu(d + W, V::loadu(src + W));
+        T* d = dst + q * NR * kc + p0 * NR;
+        for (int r = 0; r < rows; ++r) {
+          const T* src = b + (p0 + r) * rsb + q * NR;
+          V::storeu(d + r * NR, V::loadu(src));
+          V::storeu(d + r * NR + W, V::loadu(src + W));
+        }
       }
+    }
   }
   int64_t j0 = 0;
   for (; j0 + NR <= nc; j0 += NR, dst += NR * kc) {

@@ -111,6 +111,10 @@ MAX_GRID = [
     ((1, 1, 5, 5), 5, 1, 2, 1, False),              # kernel = input, padding = half
     ((1, 2, 2, 2), 3, 2, 0, 1, True),               # ceil_mode window beyond the input
     ((2, 3, 1, 6), (1, 3), (1, 2), (0, 1), 1, False),
+    ((2, 3, 4, 1), (1, 2), (1, 2), 0, 1, True),     # ceil_mode window past the right edge
+    ((2, 3, 5, 3), (3, 3), (1, 2), 0, 1, True),     # ... with a 3x3 kernel
+    ((1, 2, 9, 10), 3, 1, 1, 1, False),             # 3x3 inside windows and borders
+    ((1, 2, 9, 10), (2, 2), (2, 1), (1, 1), (1, 2), True),
 ]
 
 

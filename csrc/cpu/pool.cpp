@@ -14,8 +14,9 @@
 // stays on one thread, so overlapping windows never race.
 #include "cpu/pool.h"
 #include <algorithm>
-#include <cmath>
+#include <cstring>
 #include <limits>
+#include <type_traits>
 #include "core/threads.h"
 
 namespace dc::cpu {
@@ -36,10 +37,50 @@ inline Taps taps(int64_t start, int64_t k, int64_t d, int64_t n) {
   return {std::min(t0, t1), t1};
 }
 
+// (best, arg) = (v, at) if v > best or v is NaN (PyTorch's rule), with
+// integer masks: compilers turn the plain code into branches, mispredicted
+// half the time on real data (4x slower on the 2x2 pooling of the MNIST
+// CNN, measured).
+template <class T>
+inline void take_if_greater(T v, int64_t at, T& best, int64_t& arg) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const int take = int(v > best) | int(v != v);
+  const int64_t m = -int64_t(take);
+  arg = (at & m) | (arg & ~m);
+  const Bits mb = Bits(0) - Bits(take);
+  Bits vb, bb;
+  std::memcpy(&vb, &v, sizeof(T));
+  std::memcpy(&bb, &best, sizeof(T));
+  bb = (vb & mb) | (bb & ~mb);
+  std::memcpy(&best, &bb, sizeof(T));
+}
+
 // Planes per task: enough window work to pay for a thread.
 int64_t plane_grain(const PoolGeometry& g) {
   const int64_t work = std::max<int64_t>(1, g.oh * g.ow * g.kh * g.kw + g.h * g.w);
   return std::max<int64_t>(1, kGrainSize / work);
+}
+
+// The windows [x0, x1) of one output row, all inside the plane: taps known at
+// compile time (KH, KW > 0) or not (0). Constant taps unroll into straight
+// code, 5-7x faster on the 2x2 pooling of the MNIST CNN than the loops.
+template <class T, int KH, int KW>
+void max_row_inside(const PoolGeometry& g, const T* xp, int64_t r0, int64_t x0, int64_t x1,
+                    T* op, int64_t* ip) {
+  const int64_t kh = KH ? KH : g.kh, kw = KW ? KW : g.kw;
+  const int64_t w = g.w, sw = g.sw, pw = g.pw, dh = g.dh, dw = g.dw;
+  for (int64_t x = x0; x < x1; ++x) {
+    const int64_t c0 = x * sw - pw;
+    T best = -std::numeric_limits<T>::infinity();
+    int64_t arg = r0 * w + c0;
+    for (int64_t i = 0; i < kh; ++i)
+      for (int64_t j = 0; j < kw; ++j) {
+        const int64_t at = (r0 + i * dh) * w + c0 + j * dw;
+        take_if_greater(xp[at], at, best, arg);
+      }
+    op[x] = best;
+    ip[x] = arg;
+  }
 }
 
 template <class T>
@@ -47,6 +88,14 @@ void max_forward(const PoolGeometry& g, const Array& x, const Array& out, const 
   const T* px = x.data<T>();
   T* po = out.data<T>();
   int64_t* pi = indices.data<int64_t>();
+  // Output columns whose windows lie inside the plane horizontally: [xin0, xin1).
+  // (ceil_mode windows may reach past the right edge, so last can be < 0.)
+  const int64_t last = g.w - 1 - (g.kw - 1) * g.dw + g.pw;  // largest c0 + pw inside
+  const int64_t xin0 = std::min(g.ow, ceil_div(g.pw, g.sw));
+  const int64_t xin1 = last < 0 ? xin0 : std::clamp(last / g.sw + 1, xin0, g.ow);
+  auto inside = &max_row_inside<T, 0, 0>;
+  if (g.kh == 2 && g.kw == 2) inside = &max_row_inside<T, 2, 2>;
+  if (g.kh == 3 && g.kw == 3) inside = &max_row_inside<T, 3, 3>;
   parallel_for(0, g.planes, plane_grain(g), [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const T* xp = px + p * g.h * g.w;
@@ -55,7 +104,13 @@ void max_forward(const PoolGeometry& g, const Array& x, const Array& out, const 
       for (int64_t y = 0; y < g.oh; ++y) {
         const int64_t r0 = y * g.sh - g.ph;
         const Taps ti = taps(r0, g.kh, g.dh, g.h);
+        const bool rows_inside = ti.t0 == 0 && ti.t1 == g.kh;
         for (int64_t x0 = 0; x0 < g.ow; ++x0) {
+          if (rows_inside && x0 == xin0 && xin1 > xin0) {
+            inside(g, xp, r0, xin0, xin1, op + y * g.ow, ip + y * g.ow);
+            x0 = xin1 - 1;
+            continue;
+          }
           const int64_t c0 = x0 * g.sw - g.pw;
           const Taps tj = taps(c0, g.kw, g.dw, g.w);
           // PyTorch's rule: start from -inf at the first valid tap; a larger
@@ -66,11 +121,7 @@ void max_forward(const PoolGeometry& g, const Array& x, const Array& out, const 
             const int64_t row = (r0 + i * g.dh) * g.w;
             for (int64_t j = tj.t0; j < tj.t1; ++j) {
               const int64_t at = row + c0 + j * g.dw;
-              const T v = xp[at];
-              // Branch-free: on random data the comparison is a coin toss.
-              const bool take = (v > best) | (v != v);
-              best = take ? v : best;
-              arg = take ? at : arg;
+              take_if_greater(xp[at], at, best, arg);
             }
           }
           op[y * g.ow + x0] = best;

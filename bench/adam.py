@@ -1,11 +1,12 @@
 """The Adam step alone over 10M float32 parameters, against PyTorch.
 
-    python bench/adam.py [--tensors 10] [--size 1000000] [--steps 20] [--threads 1 2]
+    python bench/adam.py [--tensors 10] [--size 1000000] [--steps 30] [--threads 1 2]
 
-Ten tensors of 1M parameters with fixed random gradients; each library takes
-``--steps`` optimiser steps and the median step time is reported as GB/s at
-28 bytes per parameter (read g, p, m, v; write p, m, v in float32), the
-traffic of a one-pass kernel. Rows: deepcore's fused step (dc.optim.Adam:
+Ten tensors of 1M parameters with fixed random gradients; each row takes
+``--steps`` optimiser steps, in rounds interleaved with the other rows (so a
+change of load on a shared machine hits every row alike), and the median
+step time is reported as GB/s at 28 bytes per parameter (read g, p, m, v;
+write p, m, v in float32), the traffic of a one-pass kernel. Rows: deepcore's fused step (dc.optim.Adam:
 one native call, AVX2 kernel), deepcore's plain scalar reference kernel,
 PyTorch Adam(fused=True) and PyTorch's default Adam (foreach=None, which on
 the CPU is the per-tensor loop of in-place ops), all in the same process at
@@ -90,22 +91,29 @@ def check(params, grads):
     return out
 
 
-def median_time(step, steps, warmup=3):
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def interleaved_medians(steppers, steps, rounds=5, warmup=2):
+    """Median step time of each stepper, measured in `rounds` interleaved
+    rounds of steps // rounds steps each, so that a change of machine load
+    during the run hits every row alike."""
+    for step in steppers:
+        for _ in range(warmup):
+            step()
+    times = [[] for _ in steppers]
+    per_round = max(1, steps // rounds)
+    for _ in range(rounds):
+        for step, ts in zip(steppers, times):
+            for _ in range(per_round):
+                t0 = time.perf_counter()
+                step()
+                ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tensors", type=int, default=10)
     ap.add_argument("--size", type=int, default=1_000_000)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
 
@@ -129,11 +137,10 @@ def main():
         dc.set_num_threads(threads)
         if torch is not None:
             torch.set_num_threads(threads)
-        for name, make in rows:
-            step = make()
-            t = median_time(step, args.steps)
+        steppers = [make() for _, make in rows]
+        for (name, _), t in zip(rows, interleaved_medians(steppers, args.steps)):
             results[(name, threads)] = (t, n * BYTES_PER_PARAM / t / 1e9)
-            del step
+        del steppers
 
     print()
     print("| Adam step, 10M float32 params | " +

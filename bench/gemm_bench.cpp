@@ -10,6 +10,7 @@
 //                          [--kernel auto|portable] [--shapes square|train|all]
 //                          [--blocking MC,KC,NC] [--threshold FLOPS]
 //                          [--shape MxKxN[:NN|NT|TN|TT]]... [--best]
+//                          [--sweep "MC,KC,NC MC,KC,NC ..." --shape ...]
 //
 // Peak: a register-only loop of 12 independent 256-bit FMA chains per thread
 // (no loads), so it measures the cores' FMA throughput at the clock they run.
@@ -27,6 +28,7 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <time.h>
 #include <string>
 #include <vector>
 #if defined(__x86_64__)
@@ -83,13 +85,14 @@ double measure_peak(int threads) {
 #endif
 }
 
-// The micro-kernel alone on L1-resident panels (kc = 256): its ceiling.
+// The AVX2 micro-kernel alone, called over and over on the same packed
+// panels (kc = its KC; they stay in L1/L2) and C tile: its ceiling.
 template <class T>
 double measure_microkernel() {
 #if defined(__x86_64__)
   if (!dc::cpu::cpu_supports_avx2_fma()) return 0;
   const auto& uk = dc::cpu::gemm_detail::avx2_kernel<T>();
-  const int64_t kc = 256;
+  const int64_t kc = uk.kc;
   std::vector<T, std::allocator<T>> a(uk.mr * kc + 64), b(uk.nr * kc + 64), c(uk.mr * uk.nr);
   T* bp = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t(63));
   for (auto& x : a) x = T(0.5);
@@ -205,6 +208,43 @@ bool bench(const std::vector<Shape>& shapes, const std::vector<int>& threads,
   return ok;
 }
 
+// Blocking sweep: the configurations take turns (two calls each per round,
+// for ~30 s in all), so a neighbour's load hits them alike; prints the
+// median and best GFLOP/s of each. Thread CPU time at one thread (time
+// taken by other processes on the core is not counted), wall time otherwise.
+template <class T>
+void sweep(const Shape& s, int threads, const std::vector<std::vector<int64_t>>& configs) {
+  std::mt19937_64 rng(42);
+  Operands<T> op(s, rng);
+  dc::set_num_threads(threads);
+  auto clock = [threads] {
+    timespec ts;
+    clock_gettime(threads == 1 ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+  };
+  const double flops = 2.0 * s.m * s.n * s.k;
+  const int rounds = std::clamp(int(3e10 / flops / double(configs.size())), 3, 200);
+  std::vector<std::vector<double>> t(configs.size());
+  for (int r = 0; r < rounds; ++r)
+    for (size_t c = 0; c < configs.size(); ++c) {
+      dc::cpu::set_gemm_blocking(configs[c][0], configs[c][1], configs[c][2]);
+      for (int rep = 0; rep < 2; ++rep) {
+        const double t0 = clock();
+        op.run(s);
+        t[c].push_back(clock() - t0);
+      }
+    }
+  dc::cpu::set_gemm_blocking(0, 0, 0);
+  std::printf("sweep %s %s, %d thread(s), %d rounds (%s time)\n", sizeof(T) == 4 ? "float32" : "float64",
+              s.label.c_str(), threads, rounds, threads == 1 ? "thread CPU" : "wall");
+  for (size_t c = 0; c < configs.size(); ++c) {
+    std::sort(t[c].begin(), t[c].end());
+    std::printf("  MC/KC/NC %4lld/%4lld/%5lld   median %6.1f   best %6.1f GFLOP/s\n",
+                (long long)configs[c][0], (long long)configs[c][1], (long long)configs[c][2],
+                flops / t[c][t[c].size() / 2] / 1e9, flops / t[c][0] / 1e9);
+  }
+}
+
 std::vector<int64_t> parse_list(const char* s) {
   std::vector<int64_t> v;
   for (const char* p = s; *p;) {
@@ -228,6 +268,7 @@ int main(int argc, char** argv) {
   std::string dtype = "both", set = "all";
   std::vector<int> threads = {1, 2};
   std::vector<Shape> custom;
+  std::vector<std::vector<int64_t>> sweeps;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const char* next = i + 1 < argc ? argv[i + 1] : "";
@@ -235,6 +276,16 @@ int main(int argc, char** argv) {
       quick = true;
     } else if (arg == "--best") {
       g_best = true;
+    } else if (arg == "--sweep") {
+      // "MC,KC,NC MC,KC,NC ..."
+      const std::string v = next;
+      ++i;
+      for (size_t p = 0; p < v.size();) {
+        const size_t e = std::min(v.find(' ', p), v.size());
+        const auto c = parse_list(v.substr(p, e - p).c_str());
+        if (c.size() == 3) sweeps.push_back(c);
+        p = e + 1;
+      }
     } else if (arg == "--threads") {
       threads.clear();
       for (int64_t t : parse_list(next)) threads.push_back(int(t));
@@ -293,6 +344,14 @@ int main(int argc, char** argv) {
     }
   }
 
+  if (!sweeps.empty()) {
+    for (const Shape& s : custom)
+      for (int t : threads) {
+        if (dtype == "f32" || dtype == "both") sweep<float>(s, t, sweeps);
+        if (dtype == "f64" || dtype == "both") sweep<double>(s, t, sweeps);
+      }
+    return 0;
+  }
   std::vector<double> peaks;
   for (int t : threads) peaks.push_back(measure_peak(t));
   std::printf("deepcore gemm benchmark: kernel %s, parallel threshold %lld FLOPs\n",
@@ -300,7 +359,16 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < threads.size(); ++i)
     std::printf("float32 FMA peak, %d thread(s): %.1f GFLOP/s (float64: half)\n", threads[i],
                 peaks[i]);
-  std::printf("micro-kernel alone (L1-resident panels, kc 256, 1 thread): float32 %.1f, "
+#if defined(__x86_64__)
+  if (dc::cpu::cpu_supports_avx2_fma()) {
+    const auto& kf = dc::cpu::gemm_detail::avx2_kernel<float>();
+    const auto& kd = dc::cpu::gemm_detail::avx2_kernel<double>();
+    std::printf("avx2 blocking MC/KC/NC: float32 %lld/%lld/%lld, float64 %lld/%lld/%lld\n",
+                (long long)kf.mc, (long long)kf.kc, (long long)kf.nc, (long long)kd.mc,
+                (long long)kd.kc, (long long)kd.nc);
+  }
+#endif
+  std::printf("avx2 micro-kernel alone (panels in cache, 1 thread): float32 %.1f, "
               "float64 %.1f GFLOP/s\n", measure_microkernel<float>(), measure_microkernel<double>());
   std::printf("%-8s %-22s %2s %5s %10s %9s %8s\n", "dtype", "MxKxN", "AB", "thr", "ms", "GFLOP/s",
               "%peak");

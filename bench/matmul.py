@@ -10,7 +10,8 @@ deepcore gets dc.set_num_threads and PyTorch torch.set_num_threads. Within a
 process the three libraries take turns, sample after sample, so that a
 neighbour's load hits them alike; each figure is the median over --repeat
 samples (a sample is as many calls as fill ~5 ms), and the ratios dc/numpy
-and dc/torch compare medians from the same run. With more than one thread
+and dc/torch are medians of the speed ratios of samples taken side by side
+(each round visits every case, so a burst of load costs one round). With more than one thread
 each sample starts after a --pause (0.3 s) and an untimed call: the three
 thread pools spin after their work (OpenBLAS for ~2^28 cycles, OpenMP runtimes
 up to 200 ms) and would otherwise steal the cores from whichever library runs
@@ -69,46 +70,56 @@ def calls_per_sample(fn):
     return max(1, int(0.005 / max(time.perf_counter() - t0, 1e-7)))
 
 
+def make_fns(rng, dtype, m, k, n, layout, kind, dc, torch):
+    """The product under test for each library, on the same operands."""
+    a, b = operands(rng, dtype, m, k, n, layout)
+    da, db = dc.from_numpy(a), dc.from_numpy(b)
+    fns = {}
+    if kind == "linear":
+        w = b.T  # the (n, k) weight whose transpose b is
+        bias = rng.standard_normal(n).astype(dtype)
+        dw, dbias = dc.from_numpy(w), dc.from_numpy(bias)
+        fns["dc"] = lambda: dc.linear(da, dw, dbias)
+        fns["numpy"] = lambda: a @ b + bias
+        if torch is not None:
+            ta, tw, tbias = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(bias)
+            fns["torch"] = lambda: torch.nn.functional.linear(ta, tw, tbias)
+    else:
+        fns["dc"] = lambda: da @ db
+        fns["numpy"] = lambda: a @ b
+        if torch is not None:
+            ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+            fns["torch"] = lambda: ta @ tb
+    # Same answer first (float32 products of these sizes agree to ~1e-5).
+    ref = fns["numpy"]()
+    got = fns["dc"]().numpy()
+    scale = np.abs(ref).max() + 1e-30
+    assert np.abs(got - ref).max() / scale < (1e-4 if dtype == "float32" else 1e-10)
+    return fns
+
+
 def worker(threads, repeat, quick, pause, only):
+    """Rounds over all cases: in each round every case takes one sample per
+    library, so a burst of load hits one round of every case rather than all
+    samples of one case; each ratio is the median over rounds of the
+    ratio between samples taken side by side."""
     import deepcore as dc
     dc.set_num_threads(threads)
     try:
         import torch
         torch.set_num_threads(threads)
-        F = torch.nn.functional
     except ImportError:
         torch = None
     rng = np.random.default_rng(0)
-    results = []
+    runs = []
     for label, dtype, m, k, n, layout, kind in cases(quick):
         if only and only not in f"{label} {dtype}":
             continue
-        a, b = operands(rng, dtype, m, k, n, layout)
-        da, db = dc.from_numpy(a), dc.from_numpy(b)
-        fns = {}
-        if kind == "linear":
-            w = b.T  # the (n, k) weight whose transpose b is
-            bias = rng.standard_normal(n).astype(dtype)
-            dw, dbias = dc.from_numpy(w), dc.from_numpy(bias)
-            fns["dc"] = lambda: dc.linear(da, dw, dbias)
-            fns["numpy"] = lambda: a @ b + bias
-            if torch is not None:
-                ta, tw, tbias = torch.from_numpy(a), torch.from_numpy(w), torch.from_numpy(bias)
-                fns["torch"] = lambda: F.linear(ta, tw, tbias)
-        else:
-            fns["dc"] = lambda: da @ db
-            fns["numpy"] = lambda: a @ b
-            if torch is not None:
-                ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-                fns["torch"] = lambda: ta @ tb
-        # Same answer first (float32 products of this size agree to ~1e-4).
-        ref = fns["numpy"]()
-        got = fns["dc"]().numpy()
-        scale = np.abs(ref).max() + 1e-30
-        assert np.abs(got - ref).max() / scale < (1e-4 if dtype == "float32" else 1e-10), label
+        fns = make_fns(rng, dtype, m, k, n, layout, kind, dc, torch)
         inner = {name: calls_per_sample(fn) for name, fn in fns.items()}
-        samples = {name: [] for name in fns}
-        for _ in range(repeat):
+        runs.append((label, dtype, 2.0 * m * n * k, fns, inner, {name: [] for name in fns}))
+    for _ in range(repeat):
+        for label, dtype, flops, fns, inner, samples in runs:
             for name, fn in fns.items():
                 if threads > 1:
                     time.sleep(pause)
@@ -117,10 +128,15 @@ def worker(threads, repeat, quick, pause, only):
                 for _ in range(inner[name]):
                     fn()
                 samples[name].append((time.perf_counter() - t0) / inner[name])
-        flops = 2.0 * m * n * k
+    results = []
+    for label, dtype, flops, fns, inner, samples in runs:
         row = {"case": label, "dtype": dtype, "threads": threads}
         for name, ts in samples.items():
             row[name] = flops / float(np.median(ts)) / 1e9
+        dc_t = np.array(samples["dc"])
+        for peer in ("numpy", "torch"):
+            if peer in samples:
+                row[f"dc/{peer}"] = float(np.median(np.array(samples[peer]) / dc_t))
         results.append(row)
         print(json.dumps(row), flush=True)
     return results
@@ -152,14 +168,14 @@ def main():
     import platform
     print(f"deepcore matmul vs numpy {np.__version__} and PyTorch; GEMM kernel "
           f"{dc._C._gemm_kernel()}; {platform.processor() or platform.machine()}; "
-          f"median of {args.repeat}; GFLOP/s")
+          f"GFLOP/s are medians of {args.repeat} rounds, ratios medians of paired samples")
     print(f"{'case':24} {'dtype':8} {'thr':>3} {'deepcore':>9} {'numpy':>8} {'torch':>8} "
           f"{'dc/np':>6} {'dc/torch':>8}")
     for r in rows:
         torch_s = f"{r['torch']:8.1f}" if "torch" in r else f"{'-':>8}"
-        ratio_t = f"{r['dc'] / r['torch']:8.2f}" if "torch" in r else f"{'-':>8}"
+        ratio_t = f"{r['dc/torch']:8.2f}" if "torch" in r else f"{'-':>8}"
         print(f"{r['case']:24} {r['dtype']:8} {r['threads']:3d} {r['dc']:9.1f} {r['numpy']:8.1f} "
-              f"{torch_s} {r['dc'] / r['numpy']:6.2f} {ratio_t}")
+              f"{torch_s} {r['dc/numpy']:6.2f} {ratio_t}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

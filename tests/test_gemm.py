@@ -374,6 +374,16 @@ def test_linear_gradcheck_non_contiguous():
                      (x, w, b))
 
 
+def test_linear_backward_empty_batch():
+    x = dc.zeros(0, 5, dtype=dc.float64, requires_grad=True)
+    w = dc.randn(4, 5, dtype=dc.float64, requires_grad=True)
+    b = dc.randn(4, dtype=dc.float64, requires_grad=True)
+    dc.linear(x, w, b).backward(dc.ones(0, 4, dtype=dc.float64))
+    assert x.grad.shape == (0, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 5)))
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(4))
+
+
 def test_linear_partial_grads():
     x = dc.from_numpy(rand((3, 5)))
     w = dc.from_numpy(rand((4, 5))).requires_grad_()

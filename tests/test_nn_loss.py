@@ -600,3 +600,42 @@ def test_no_crash_sweep():
                 call(dc._C.multi_margin_loss_backward, g._a, x._a, t._a, 1, 1.0, None, "none")
                 call(dc._C.pointwise_loss_backward, "mse_loss", g._a, x._a, t._a, None, None,
                      "none", False)
+
+
+@pytest.mark.parametrize("shape", [(64, 1000), (3, 7, 300)])
+@pytest.mark.parametrize("prob", [False, True])
+def test_float32_portable_and_avx2_paths(shape, prob):
+    """Fused cross-entropy, float32, with the AVX2 kernels off and on: both against
+    the float64 formula, loss and gradient."""
+    r = rng(40)
+    x = r.uniform(-20, 20, size=shape)
+    if prob:
+        t = r.uniform(0, 1, size=shape)
+        t /= t.sum(axis=1, keepdims=True)
+    else:
+        t = r.integers(0, shape[1], size=(shape[0],) + shape[2:]).astype(np.int64)
+    w = r.uniform(0.5, 2, size=shape[1])
+    want = ref_cross_entropy(x, t, w, ls=0.1, reduction="sum")
+    # d/dx of the summed loss: softmax * A - B (see ops/loss.h)
+    sm = np.exp(x - logsumexp(x, 1))
+    wb = w.reshape((1, -1) + (1,) * (len(shape) - 2))
+    C = shape[1]
+    if prob:
+        tp = 0.9 * t + 0.1 / C
+        grad = sm * (wb * tp).sum(1, keepdims=True) - wb * tp
+    else:
+        onehot = np.moveaxis(np.eye(C)[t], -1, 1)
+        wt = np.expand_dims(w[t], 1)
+        grad = sm * (0.9 * wt + 0.1 / C * w.sum()) - 0.9 * wt * onehot - 0.1 / C * wb
+    tt = dc.tensor(t.astype(np.float32) if prob else t)
+    try:
+        for avx2 in (False, True):
+            dc._C._allow_avx2(avx2)
+            xl = dc.tensor(x.astype(np.float32), requires_grad=True)
+            loss = F.cross_entropy(xl, tt, dc.tensor(w.astype(np.float32)), reduction="sum",
+                                   label_smoothing=0.1)
+            loss.backward()
+            np.testing.assert_allclose(loss.item(), want, rtol=1e-5)
+            np.testing.assert_allclose(xl.grad.numpy(), grad, rtol=1e-4, atol=1e-6)
+    finally:
+        dc._C._allow_avx2(True)

@@ -1,14 +1,19 @@
 // General matrix multiply, BLIS-style: the driver (blocking, packing,
 // threads), the portable micro-kernel, the matrix-vector paths and the plain
-// reference. The AVX2+FMA micro-kernels are in gemm_avx2.cpp.
+// reference. The AVX2+FMA micro-kernels and their packing are in
+// gemm_avx2.cpp; measurements are in docs/benchmarks.md ("GEMM").
 //
 // Math: C = alpha * A @ B + beta * C, C[i,j] = alpha sum_p A[i,p] B[p,j] +
 // beta C[i,j], with A m x k, B k x n, C m x n in any strides (a transposed
-// operand is the same memory with its strides swapped).
+// operand is the same memory with its strides swapped; a column-major C is
+// computed as the row-major C^T = B^T A^T).
 // Work: 2mnk FLOPs on at least (mk + kn + 2mn) elements, so a large product
-// is compute bound if each loaded value is reused from registers and caches.
+// is compute bound if each value loaded is reused from registers and caches.
 //
-// Algorithm (Goto & van de Geijn 2008; BLIS, Van Zee & van de Geijn 2015):
+// Algorithm (K. Goto and R. van de Geijn, "Anatomy of high-performance
+// matrix multiplication", ACM TOMS 2008; F. Van Zee and R. van de Geijn,
+// "BLIS", ACM TOMS 2015; T. Low et al., "Analytical modeling is enough for
+// high-performance BLIS", ACM TOMS 2016):
 //   for jc in n by NC:                      B panel kc x nc   -> L3
 //     for pc in k by KC:
 //       pack B[pc:+kc, jc:+nc] into nr-column micro-panels (zero padded)
@@ -17,30 +22,36 @@
 //         for jr in nc by nr:               B micro-panel kc x nr -> L1
 //           for ir in mc by mr:             C tile mr x nr    -> registers
 //             micro-kernel: C tile (+)= A micro-panel @ B micro-panel
-// Packing turns any layout into unit-stride, aligned streams and costs
-// mk*ceil(n/NC) + kn copies against 2mnk FLOPs. C is read and written
+// Bytes moved: packing copies mk*ceil(n/NC) + kn values (a few percent of
+// the time at n >= 512); the micro-kernel reads (mr + nr) packed values per
+// 2*mr*nr FLOPs (22 per 192 for 6x16) from L1/L2; C is read and written
 // ceil(k/KC) times (the first pass applies beta, later ones add). Edge tiles
 // run the same micro-kernel on the zero-padded panels into a small buffer
-// and copy the valid part out, so no scalar path dominates small sizes.
+// and copy the valid part out, so no scalar path dominates odd sizes.
 //
-// Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB) with the
-// 6x16 float32 kernel (6x8 float64): KC = 256 keeps the B micro-panel,
-// 256*16*4 = 16 KiB, in half of L1 (A and C lines take the rest); MC = 144
-// (float64 72) makes the A block 144 KiB, under a third of L2, so it survives
-// the B panel streaming past; NC = 4080 bounds the packed B at 4 MiB (8 MiB
-// for float64) of L3. These are BLIS's Zen values; the sweep in
-// docs/benchmarks.md found no better point on this machine. KC is balanced,
-// k = 576 runs as 2 x 288 rather than 256 + 256 + 64, so no pass over C is
-// short, and MC is balanced within each thread's share of the rows.
+// Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
+// KC = 384 float32 (B micro-panel 384 x 16 x 4 B = 24 KiB, most of L1) and
+// 256 float64 (256 x 8 x 8 B = 16 KiB): a longer k per call amortises the C
+// tile's load and store and cuts the passes over C; 384 measured 3-5% faster
+// than BLIS's 256 for float32 at n = 1024-2048, no better for float64.
+// MC = 72 float32 / 36 float64 (a 108 / 72 KiB A block): measured at least
+// as fast as BLIS's 144 / 72 and up to 5% faster at n = 2048 on this shared
+// VM, whose L2 is evidently not all ours. NC = 4080 bounds the packed B
+// (6 MiB / 8 MiB) well inside L3. KC and NC are balanced (k = 784 runs as
+// 3 x 262, not 384 + 384 + 16) so no pass is short, and the A blocks are
+// equal-sized groups of mr-row panels.
 //
-// Threads: one OpenMP region per product. All threads pack the current B
-// panel together (disjoint micro-panels) and meet at a barrier; then the C
-// tiles are split over a tm x tn grid of threads, rows first: each thread
-// packs A for its own rows only, so nothing is packed twice when rows are
-// split; columns (jr) are split instead when m is too small to share (every
-// thread then packs the same small A). Each C element is summed in the same
-// order whatever the split, so results are bitwise independent of the number
-// of threads. Products under kParallelFlops stay on one thread.
+// Threads: one OpenMP region per product (products under 2 x
+// g_parallel_flops stay on the calling thread). For each (jc, pc) block the
+// team packs the B panel (dynamic work items, then the loop's barrier) and
+// then takes work units dynamically: a unit is one A block (packed by the
+// thread that takes it, kept while its next unit uses the same block)
+// against a range of B micro-panels. The A blocks are rounded to a multiple
+// of the thread count, and when m is small the columns are split too, so
+// both cores get work for square and training shapes; dynamic hand-out lets
+// the other thread absorb the work of one that loses its core to another
+// process. Each C tile is computed by one thread with the k blocks in
+// order, so results are bitwise independent of the number of threads.
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.
@@ -295,6 +306,9 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             const int64_t mcr = std::min<int64_t>(MR, mcur - ir);
             T* cp = P.c + (ic + ir) * P.rsc + (jc + jr * NR) * P.csc;
             const T* ap = abuf + ir * kc;
+            // The next tile's C rows: fetched during this call, used by the next.
+            if (ir + MR < mcur)
+              for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
             if (mcr == MR && ncur == NR && P.csc == 1) {
               uk.kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
             } else {

@@ -216,14 +216,20 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
   if (csb != 1 && rsb != 1) return pack_b_generic<T, NR>(kc, nc, b, rsb, csb, dst);
   const int64_t full = nc / NR;
   if (csb == 1) {
-    // Row-major: walk k outermost so that B is read along its rows.
-    for (int64_t p = 0; p < kc; ++p)
+    // Row-major: B is read along its rows, 4 rows at a time, so that each
+    // visit to a panel writes 4 consecutive k steps (256 contiguous bytes).
+    constexpr int kRows = 4;
+    for (int64_t p0 = 0; p0 < kc; p0 += kRows) {
+      const int rows = kc - p0 < kRows ? int(kc - p0) : kRows;
       for (int64_t q = 0; q < full; ++q) {
-        const T* src = b + p * rsb + q * NR;
-        T* d = dst + q * NR * kc + p * NR;
-        V::storeu(d, V::loadu(src));
-        V::storeu(d + W, V::loadu(src + W));
+        T* d = dst + q * NR * kc + p0 * NR;
+        for (int r = 0; r < rows; ++r) {
+          const T* src = b + (p0 + r) * rsb + q * NR;
+          V::storeu(d + r * NR, V::loadu(src));
+          V::storeu(d + r * NR + W, V::loadu(src + W));
+        }
       }
+    }
   }
   int64_t j0 = 0;
   for (; j0 + NR <= nc; j0 += NR, dst += NR * kc) {
@@ -248,11 +254,11 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
   if (j0 < nc) pack_b_generic<T, NR>(kc, nc - j0, b + j0 * csb, rsb, csb, dst);
 }
 
-// Cache blocking (measured on Zen 3, see gemm.cpp): the kc x nr B
-// micro-panel (16 KiB) stays in L1 while the mc x kc block of A (144 KiB)
-// stays in L2 and the kc x nc panel of B in L3.
+// Cache blocking MC / KC / NC (the reasoning and measurements are at the
+// top of gemm.cpp): the kc x 16 (float32) or kc x 8 (float64) B micro-panel
+// in L1, the mc x kc A block in L2, the kc x nc B panel in L3.
 const MicroKernel<float> kAvx2F32 = {
-    "avx2", kMR, 16, 72, 256, 4080,
+    "avx2", kMR, 16, 72, 384, 4080,
     &kernel_6x2w<float>, &pack_a_avx2<float>, &pack_b_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {

@@ -3,9 +3,10 @@
 //
 // Math (M = N L values per channel):
 //   stats      mean = sum x / M, var = sum (x - mean)^2 / M, computed in one
-//              pass as shifted sums in double: with s = x - x_first,
+//              pass as shifted sums: with s = x - x_first,
 //              var = (sum s^2 - (sum s)^2 / M) / M (the shift keeps the
-//              cancellation small when |mean| >> std).
+//              cancellation small when |mean| >> std). Contiguous runs are
+//              summed in x's dtype with vector lanes, runs in double.
 //   forward    y = (x - mean) * scale + shift, scale = w invstd, shift = b
 //   backward   sum_g = sum g, sum_gx = sum g (x - mean); then
 //              gx = a g + b (x - mean) + d with, in training,
@@ -15,6 +16,10 @@
 // backward sums read 8, backward input read 8 + write 4. 2-4 FLOP each:
 // memory-bound. Each channel's sums are accumulated by one thread in a fixed
 // order, so results do not depend on the thread count.
+// Measured 2026-11-25 (2-core EPYC VM, 1 thread, float32 (32, 64, 56, 56)):
+// stats pass 2.9 ms, the time of a plain sum of the same data (an omp simd
+// reduction per run took 6.9 ms); BatchNorm2d forward 9.8 ms (PyTorch 18.4),
+// forward + backward 29.5 ms (PyTorch 33.2), both including allocation.
 // Layout: L > 1 (BatchNorm2d, (N, C, L) BatchNorm1d) reduces contiguous runs
 // of L per channel, channels split over threads; L == 1 ((N, C) input) walks
 // rows of C, vectorised across a tile of channels, tiles split over threads.
@@ -28,6 +33,7 @@ namespace dc::cpu {
 namespace {
 
 constexpr int64_t kTile = 256;  // channels per task when L == 1
+constexpr int kLanes = 8;       // partial sums per contiguous run
 
 // Runs f(c_begin, c_end) over channel ranges, sized so that each task has
 // about kGrainSize elements.
@@ -45,8 +51,10 @@ template <class F> void over_channels(int64_t N, int64_t C, int64_t L, F f) {
   }
 }
 
-// acc1_c += sum u(...), acc2_c += sum v(...) over channel c's values, where
-// u and v see (index of the value in x) -- a two-sum per-channel reduction.
+// acc1_c = sum u, acc2_c = sum v over channel c's values, where f(c, i, u, v)
+// computes u and v (in T) from element i. A run of L values is summed in T
+// with vector lanes (float32: relative error ~1e-7 sqrt(L)), runs and rows are
+// accumulated in double.
 template <class T, class F>
 void channel_sums(int64_t N, int64_t C, int64_t L, double* acc1, double* acc2, F f) {
   over_channels(N, C, L, [&](int64_t c0, int64_t c1) {
@@ -58,7 +66,7 @@ void channel_sums(int64_t N, int64_t C, int64_t L, double* acc1, double* acc2, F
         const int64_t base = n * C + c0;
 #pragma omp simd
         for (int64_t k = 0; k < w; ++k) {
-          double u, v;
+          T u, v;
           f(c0 + k, base + k, u, v);
           s1[k] += u;
           s2[k] += v;
@@ -71,13 +79,28 @@ void channel_sums(int64_t N, int64_t C, int64_t L, double* acc1, double* acc2, F
       double s1 = 0, s2 = 0;
       for (int64_t n = 0; n < N; ++n) {
         const int64_t base = (n * C + c) * L;
-#pragma omp simd reduction(+ : s1, s2)
-        for (int64_t l = 0; l < L; ++l) {
-          double u, v;
-          f(c, base + l, u, v);
-          s1 += u;
-          s2 += v;
+        // kLanes independent partial sums (an omp simd reduction is slower here)
+        T a[kLanes] = {}, b[kLanes] = {};
+        int64_t l = 0;
+        for (; l + kLanes <= L; l += kLanes) {
+#pragma omp simd
+          for (int k = 0; k < kLanes; ++k) {
+            T u, v;
+            f(c, base + l + k, u, v);
+            a[k] += u;
+            b[k] += v;
+          }
         }
+        for (; l < L; ++l) {
+          T u, v;
+          f(c, base + l, u, v);
+          a[0] += u;
+          b[0] += v;
+        }
+        T r1 = 0, r2 = 0;
+        for (int k = 0; k < kLanes; ++k) r1 += a[k], r2 += b[k];
+        s1 += r1;
+        s2 += r2;
       }
       acc1[c] = s1;
       acc2[c] = s2;
@@ -119,18 +142,18 @@ void batch_norm_stats(const Array& x, int64_t N, int64_t C, int64_t L, double* m
     using T = decltype(tag);
     const T* px = x.data<T>();
     // Shift by each channel's first value (x[0, c, 0]).
-    std::vector<double> shift(static_cast<size_t>(C));
+    std::vector<T> shift(static_cast<size_t>(C));
     for (int64_t c = 0; c < C; ++c) shift[c] = px[c * L];
-    const double* sh = shift.data();
-    channel_sums<T>(N, C, L, mean, var, [&](int64_t c, int64_t i, double& u, double& v) {
-      const double s = static_cast<double>(px[i]) - sh[c];
+    const T* sh = shift.data();
+    channel_sums<T>(N, C, L, mean, var, [&](int64_t c, int64_t i, T& u, T& v) {
+      const T s = px[i] - sh[c];
       u = s;
       v = s * s;
     });
     const double M = static_cast<double>(N * L);
     for (int64_t c = 0; c < C; ++c) {
       const double s1 = mean[c] / M;
-      mean[c] = sh[c] + s1;
+      mean[c] = static_cast<double>(sh[c]) + s1;
       var[c] = std::max(0.0, var[c] / M - s1 * s1);
     }
   });
@@ -154,9 +177,11 @@ void batch_norm_grad_sums(const Array& g, const Array& x, int64_t N, int64_t C, 
     using T = decltype(tag);
     const T* px = x.data<T>();
     const T* pg = g.data<T>();
-    channel_sums<T>(N, C, L, sum_g, sum_gx, [&](int64_t c, int64_t i, double& u, double& v) {
+    const auto m = to_vec<T>(mean, C);
+    const T* pm = m.data();
+    channel_sums<T>(N, C, L, sum_g, sum_gx, [&](int64_t c, int64_t i, T& u, T& v) {
       u = pg[i];
-      v = static_cast<double>(pg[i]) * (static_cast<double>(px[i]) - mean[c]);
+      v = pg[i] * (px[i] - pm[c]);
     });
   });
 }

@@ -147,8 +147,13 @@ struct Vec8f {
     return {_mm256_fmadd_ps(a.v, b.v, c.v)};
   }
   DC_AVX2_INLINE friend Vec8f vsqrt(Vec8f a) { return {_mm256_sqrt_ps(a.v)}; }
-  DC_AVX2_INLINE friend Vec8f vneg(Vec8f a) {
-    return {_mm256_xor_ps(a.v, _mm256_set1_ps(-0.0f))};
+  DC_AVX2_INLINE friend Vec8f vxor(Vec8f a, Vec8f b) { return {_mm256_xor_ps(a.v, b.v)}; }
+  // All lanes' bits set (on) or clear, a mask for vblend.
+  DC_AVX2_INLINE static Vec8f mask_all(bool on) {
+    return {_mm256_castsi256_ps(_mm256_set1_epi32(on ? -1 : 0))};
+  }
+  DC_AVX2_INLINE friend Vec8f vblend(Vec8f if_clear, Vec8f if_set, Vec8f mask) {
+    return {_mm256_blendv_ps(if_clear.v, if_set.v, mask.v)};
   }
   // a > b ? a : b, as the scalar path
   DC_AVX2_INLINE friend Vec8f vmax(Vec8f a, Vec8f b) {
@@ -177,8 +182,12 @@ struct Vec4d {
     return {_mm256_fmadd_pd(a.v, b.v, c.v)};
   }
   DC_AVX2_INLINE friend Vec4d vsqrt(Vec4d a) { return {_mm256_sqrt_pd(a.v)}; }
-  DC_AVX2_INLINE friend Vec4d vneg(Vec4d a) {
-    return {_mm256_xor_pd(a.v, _mm256_set1_pd(-0.0))};
+  DC_AVX2_INLINE friend Vec4d vxor(Vec4d a, Vec4d b) { return {_mm256_xor_pd(a.v, b.v)}; }
+  DC_AVX2_INLINE static Vec4d mask_all(bool on) {
+    return {_mm256_castsi256_pd(_mm256_set1_epi64x(on ? -1 : 0))};
+  }
+  DC_AVX2_INLINE friend Vec4d vblend(Vec4d if_clear, Vec4d if_set, Vec4d mask) {
+    return {_mm256_blendv_pd(if_clear.v, if_set.v, mask.v)};
   }
   DC_AVX2_INLINE friend Vec4d vmax(Vec4d a, Vec4d b) {
     return {_mm256_blendv_pd(b.v, a.v, _mm256_cmp_pd(a.v, b.v, _CMP_GT_OQ))};
@@ -189,14 +198,20 @@ template <class T> struct Avx2Of;
 template <> struct Avx2Of<float> { using type = Vec8f; };
 template <> struct Avx2Of<double> { using type = Vec4d; };
 
-// The constants of AdamConst<T> broadcast to vectors.
+// The constants of AdamConst<T> broadcast to vectors. The per-tensor
+// switches become arithmetic so the loop has no branches: maximize is an XOR
+// with the sign bit (or with +0, a no-op), AdamW's decay a multiplication
+// by 1 - lr*wd (by exactly 1 otherwise), the lerp base a blend.
 template <class V, class T>
 struct AdamVecConst {
-  V coeff, beta2, omb2, eps, wd, decay, neg_step, bc2_sqrt;
+  V coeff, from_m, beta2, omb2, eps, wd, decay, neg_step, bc2_sqrt, sign;
   DC_AVX2_INLINE explicit AdamVecConst(const AdamConst<T>& k)
-      : coeff(V::set1(k.lerp_coeff)), beta2(V::set1(k.beta2)), omb2(V::set1(k.one_minus_beta2)),
-        eps(V::set1(k.eps)), wd(V::set1(k.weight_decay)), decay(V::set1(k.decay)),
-        neg_step(V::set1(k.neg_step_size)), bc2_sqrt(V::set1(k.bc2_sqrt)) {}
+      : coeff(V::set1(k.lerp_coeff)), from_m(V::mask_all(k.lerp_from_m)),
+        beta2(V::set1(k.beta2)), omb2(V::set1(k.one_minus_beta2)), eps(V::set1(k.eps)),
+        wd(V::set1(k.weight_decay)),
+        decay(V::set1(k.use_wd && k.decoupled ? k.decay : T(1))),
+        neg_step(V::set1(k.neg_step_size)), bc2_sqrt(V::set1(k.bc2_sqrt)),
+        sign(V::set1(k.maximize ? T(-0.0) : T(0.0))) {}
 };
 
 // Loads/stores all N lanes at x + i, or (a tail) only the first n.
@@ -214,37 +229,57 @@ DC_AVX2_INLINE void store_at(const V& v, T* x, int64_t i, int n) {
 // Elements [i, i + n) (n = N unless a tail). The tail runs the very same
 // vector arithmetic under a mask, so every element's result is independent
 // of where the thread chunks and the vector blocks happen to fall.
-template <bool kFull, class V, class T>
-DC_AVX2_INLINE void adam_block(const AdamPtrs<T>& a, int64_t i, int n, const AdamConst<T>& k,
+// kL2: Adam's g += wd * p; kAms: amsgrad.
+template <bool kFull, bool kL2, bool kAms, class V, class T>
+DC_AVX2_INLINE void adam_block(T* __restrict p_, const T* __restrict g_, T* __restrict m_,
+                               T* __restrict v_, T* __restrict vmax_, int64_t i, int n,
                                const AdamVecConst<V, T>& c) {
-  V g = load_at<kFull, V>(a.g, i, n);
-  V p = load_at<kFull, V>(a.p, i, n);
-  if (k.maximize) g = vneg(g);
-  if (k.use_wd) {
-    if (k.decoupled) p = p * c.decay;
-    else g = fmadd(p, c.wd, g);
-  }
-  const V m0 = load_at<kFull, V>(a.m, i, n);
-  const V m = fmadd(c.coeff, g - m0, k.lerp_from_m ? m0 : g);
-  V v = fmadd(c.omb2 * g, g, load_at<kFull, V>(a.v, i, n) * c.beta2);
-  store_at<kFull>(m, a.m, i, n);
-  store_at<kFull>(v, a.v, i, n);
-  if (k.amsgrad) {
-    v = vmax(load_at<kFull, V>(a.vmax, i, n), v);
-    store_at<kFull>(v, a.vmax, i, n);
+  V g = vxor(load_at<kFull, V>(g_, i, n), c.sign);
+  V p = load_at<kFull, V>(p_, i, n);
+  if constexpr (kL2) g = fmadd(p, c.wd, g);
+  const V m0 = load_at<kFull, V>(m_, i, n);
+  const V m = fmadd(c.coeff, g - m0, vblend(g, m0, c.from_m));
+  V v = fmadd(c.omb2 * g, g, load_at<kFull, V>(v_, i, n) * c.beta2);
+  store_at<kFull>(m, m_, i, n);
+  store_at<kFull>(v, v_, i, n);
+  if constexpr (kAms) {
+    v = vmax(load_at<kFull, V>(vmax_, i, n), v);
+    store_at<kFull>(v, vmax_, i, n);
   }
   const V denom = vsqrt(v) / c.bc2_sqrt + c.eps;
-  store_at<kFull>(p + c.neg_step * m / denom, a.p, i, n);
+  // p * decay + step in one rounding, written out so that the compiler's
+  // own contraction choices cannot differ between the loop and its tail
+  // (decay is exactly 1 unless AdamW, making this p + step).
+  store_at<kFull>(fmadd(p, c.decay, c.neg_step * m / denom), p_, i, n);
+}
+
+template <bool kL2, bool kAms, class T>
+DC_AVX2 void adam_loop_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi,
+                            const AdamConst<T>& k) {
+  using V = typename Avx2Of<T>::type;
+  const AdamVecConst<V, T> c(k);
+  // Locals, not a.p etc.: the stores below could alias the struct, which
+  // would make the compiler reload every pointer each iteration.
+  T* const p = a.p;
+  const T* const g = a.g;
+  T* const m = a.m;
+  T* const v = a.v;
+  T* const vmax = a.vmax;
+  int64_t i = lo;
+  for (; i + V::N <= hi; i += V::N) adam_block<true, kL2, kAms>(p, g, m, v, vmax, i, V::N, c);
+  if (i < hi) adam_block<false, kL2, kAms>(p, g, m, v, vmax, i, static_cast<int>(hi - i), c);
 }
 
 template <class T>
-DC_AVX2 void adam_range_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi,
-                             const AdamConst<T>& k) {
-  using V = typename Avx2Of<T>::type;
-  const AdamVecConst<V, T> c(k);
-  int64_t i = lo;
-  for (; i + V::N <= hi; i += V::N) adam_block<true>(a, i, V::N, k, c);
-  if (i < hi) adam_block<false>(a, i, static_cast<int>(hi - i), k, c);
+void adam_range_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi, const AdamConst<T>& k) {
+  const bool l2 = k.use_wd && !k.decoupled;
+  if (k.amsgrad) {
+    if (l2) adam_loop_avx2<true, true>(a, lo, hi, k);
+    else adam_loop_avx2<false, true>(a, lo, hi, k);
+  } else {
+    if (l2) adam_loop_avx2<true, false>(a, lo, hi, k);
+    else adam_loop_avx2<false, false>(a, lo, hi, k);
+  }
 }
 
 #endif

@@ -1,3 +1,4 @@
+#include "cpu/activation.h"
 #include "ops/activation.h"
 #include "python/bindings.h"
 
@@ -19,6 +20,9 @@ void bind_activation(py::module_& m) {
         "inverted dropout with the default generator: (out, seed, offset)");
   m.def("dropout_backward", &dc::dropout_backward,
         "the gradient through the dropout mask drawn at (seed, offset)");
+  m.def("_allow_avx2", &dc::cpu::allow_avx2,
+        "use (True, the default) or skip the AVX2+FMA copies of the float32 softmax and "
+        "cross-entropy kernels; for tests of the portable path");
 }
 
 }  // namespace dc::python

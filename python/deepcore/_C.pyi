@@ -113,6 +113,10 @@ class Array:
     @property
     def version(self) -> int:
         ...
+def _allow_avx2(arg0: bool) -> None:
+    """
+    use (True, the default) or skip the AVX2+FMA copies of the float32 softmax and cross-entropy kernels; for tests of the portable path
+    """
 def _conv2d_profile(arg0: bool) -> dict:
     """
     bench hook: {phase: thread-seconds} since the last call; then enables or disables counting

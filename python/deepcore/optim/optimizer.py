@@ -151,10 +151,13 @@ class Optimizer:
         for i, p in enumerate(params):
             if id(p) in seen:
                 j, k = seen[id(p)]
-                where = "twice in the same group" if j == gi else f"in groups {j} and {gi}"
+                if j == gi:
+                    raise ValueError(f"parameter {i} of group {gi} appears twice in the same "
+                                     f"group (also as parameter {k}); a tensor can be "
+                                     "optimized only once")
                 raise ValueError(f"some parameters appear in more than one parameter group: "
-                                 f"parameter {i} of group {gi} appears {where} "
-                                 f"(also parameter {k} of group {j})")
+                                 f"parameter {i} of group {gi} appears in groups {j} and {gi} "
+                                 f"(as parameter {k} of group {j})")
             seen[id(p)] = (gi, i)
         if self.param_groups and \
                 ("param_names" in param_group) != ("param_names" in self.param_groups[0]):

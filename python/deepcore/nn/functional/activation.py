@@ -38,7 +38,7 @@ def _run(fn, x, *args):
     return fn.forward(None, x, *args)
 
 
-def _inplace(op, input, out):
+def _inplace(input, out):
     """Writes out into input (the inplace=True variants; no graph through them)."""
     _ew.copy_(input, out)
     return input
@@ -77,7 +77,7 @@ def relu(input, inplace=False):
     """max(x, 0); the gradient is 0 where the output is 0."""
     _check_tensor("relu", input)
     out = _ew.relu(input)
-    return _inplace("relu", input, out) if inplace else out
+    return _inplace(input, out) if inplace else out
 
 
 def relu_(input):
@@ -89,7 +89,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     _check_tensor("leaky_relu", input)
     slope = _check_number("leaky_relu", "negative_slope", negative_slope)
     out = _run(LeakyRelu, input, slope)
-    return _inplace("leaky_relu", input, out) if inplace else out
+    return _inplace(input, out) if inplace else out
 
 
 def leaky_relu_(input, negative_slope=0.01):
@@ -101,7 +101,7 @@ def elu(input, alpha=1.0, inplace=False):
     _check_tensor("elu", input)
     a = _check_number("elu", "alpha", alpha)
     out = _run(Elu, input, a)
-    return _inplace("elu", input, out) if inplace else out
+    return _inplace(input, out) if inplace else out
 
 
 def elu_(input, alpha=1.0):

@@ -1,6 +1,6 @@
 """conv2d forward and forward+backward against PyTorch CPU, in one process.
 
-    python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown]
+    python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown] [--only TEXT]
 
 Layers: the two convolutions of the small MNIST CNN (batch 128: 1->16 3x3 on
 28x28, 16->32 3x3 on 26x26), a 64->64 3x3 padding-1 layer on 56x56 (batch
@@ -89,6 +89,7 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--breakdown", action="store_true")
+    parser.add_argument("--only", default="", help="run the layers whose name contains this")
     args = parser.parse_args()
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, numpy {np.__version__}"
@@ -99,6 +100,8 @@ def main():
         head += f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s}"
     print(head)
     for name, xshape, (co, k), stride, padding in LAYERS:
+        if args.only not in name:
+            continue
         f1 = flops(xshape, co, k, stride, padding)
         for threads in args.threads:
             dc.set_num_threads(threads)

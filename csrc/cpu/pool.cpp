@@ -12,6 +12,10 @@
 // memory-bound. Backward zeroes and writes the input gradient once and reads
 // gout (and indices). Threads split the planes; a plane's backward scatter
 // stays on one thread, so overlapping windows never race.
+// Measured 2026-11-25 (1 thread, float32, the MNIST CNN's 2x2 pooling of
+// (128, 32, 24, 24), min of 15): max forward 4.3 ms (PyTorch 15.7; the
+// branchy loop was 14), forward+backward 10.3 (19.1); avg 4.4 (5.6) and
+// 13.7 (13.6).
 #include "cpu/pool.h"
 #include <algorithm>
 #include <cstring>

@@ -18,6 +18,16 @@ def test_tensor_dtype_inference():
     assert dc.tensor([[]]).shape == (1, 0)
 
 
+def test_tensor_numpy_scalars_keep_their_dtype():
+    # As torch.tensor: a numpy scalar is typed data, unlike a Python float.
+    t = dc.tensor(np.float64(0.1))
+    assert t.dtype == dc.float64 and t.shape == () and t.item() == 0.1
+    assert dc.tensor(np.float32(2.5)).dtype == dc.float32
+    assert dc.tensor(np.int32(7)).dtype == dc.int64 and dc.tensor(np.int32(7)).item() == 7
+    assert dc.tensor(np.bool_(True)).dtype == dc.bool
+    assert dc.tensor(np.float64(1.5), dtype=dc.float32).dtype == dc.float32
+
+
 def test_tensor_copies_and_from_numpy_shares():
     a = np.arange(6.0).reshape(2, 3)
     t = dc.tensor(a)

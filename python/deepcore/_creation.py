@@ -49,7 +49,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         out = Tensor._make(_C.to_dtype(t._a, t._a.dtype, True))
         return _finish(out._a, device, requires_grad) if device is not None or requires_grad \
             else out
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):  # numpy scalars keep their dtype
         target = from_numpy_dtype(data.dtype, "tensor") if dtype is None else to_dtype(dtype)
     else:
         try:

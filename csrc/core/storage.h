@@ -39,4 +39,9 @@ class Storage {
   int64_t version_ = 0;
 };
 
+// Freed CPU blocks of 4 MiB and more are kept (up to 512 MiB) for reuse by
+// an allocation of the same size; these report and release that cache.
+int64_t cpu_cached_bytes();
+void cpu_empty_cache();
+
 }  // namespace dc

@@ -152,6 +152,9 @@ void bind_array(py::module_& m) {
     default_generator().manual_seed(seed);
     default_generator().set_offset(offset);
   });
+  m.def("_cpu_cached_bytes", &cpu_cached_bytes,
+        "Bytes of freed large CPU blocks kept for reuse.");
+  m.def("_cpu_empty_cache", &cpu_empty_cache, "Returns the cached large CPU blocks to the system.");
 
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", [](int n) {

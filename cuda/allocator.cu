@@ -91,9 +91,10 @@ struct Allocator {
       }
       if (err != cudaSuccess) {
         cudaGetLastError();
-        fail("allocate: CUDA out of memory trying to allocate ", nbytes, " bytes on cuda:", device,
-             " (", d.allocated, " bytes allocated, ", d.reserved,
-             " bytes reserved by deepcore; CUDA error: ", cudaGetErrorString(err), ")");
+        // err is usually "out of memory"; name it anyway, it may be a broken context.
+        fail("allocate: could not allocate ", nbytes, " bytes on cuda:", device, " (",
+             d.allocated, " bytes allocated, ", d.reserved, " bytes reserved by deepcore): ",
+             "CUDA error: ", cudaGetErrorString(err));
       }
       d.reserved += static_cast<int64_t>(size);
     }

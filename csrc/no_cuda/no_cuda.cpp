@@ -1,5 +1,6 @@
-// CUDA services for a build without CUDA: nothing is available, and any
-// request for GPU memory raises a clear error instead of crashing.
+// CUDA services for a build without CUDA: nothing is available, any request
+// for GPU memory raises a clear error instead of crashing, and the memory
+// counters read 0.
 #include "core/cuda_runtime.h"
 #include "core/errors.h"
 
@@ -15,7 +16,18 @@ void* device_malloc(int64_t, int device) {
   return nullptr;
 }
 void device_free(void*, int) {}
-void memcpy(void*, const void*, int64_t, int) { require_device("copy", 0); }
+void* current_stream(int device) {
+  require_device("current_stream", device);
+  return nullptr;
+}
+void memcpy(void*, int, const void*, int, int64_t) { require_device("copy", 0); }
 void synchronize() {}
+
+int64_t memory_allocated(int) { return 0; }
+int64_t max_memory_allocated(int) { return 0; }
+int64_t memory_reserved(int) { return 0; }
+void empty_cache() {}
+void reset_peak_memory_stats(int) {}
+int64_t malloc_count() { return 0; }
 
 }  // namespace dc::cuda

@@ -79,8 +79,9 @@ Array to_device(const Array& a, Device device) {
   if (!a.device().is_cuda()) check_device("to", a.device());
   Array src = contiguous(a);  // (device arrays are contiguous once kernels exist)
   Array out = Array::empty(a.shape(), a.dtype(), device);
-  int kind = device.is_cuda() ? (a.device().is_cuda() ? 2 : 0) : 1;
-  cuda::memcpy(out.data_ptr(), src.data_ptr(), src.numel() * src.itemsize(), kind);
+  auto gpu = [](Device d) { return d.is_cuda() ? d.index : -1; };
+  cuda::memcpy(out.data_ptr(), gpu(device), src.data_ptr(), gpu(a.device()),
+               src.numel() * src.itemsize());
   return out;
 }
 

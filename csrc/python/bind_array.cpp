@@ -165,6 +165,13 @@ void bind_array(py::module_& m) {
   m.def("cuda_built", &cuda::built_with_cuda);
   m.def("cuda_device_count", &cuda::device_count);
   m.def("cuda_synchronize", &cuda::synchronize);
+  // Caching-allocator statistics (bytes; 0 without CUDA or before first use).
+  m.def("cuda_memory_allocated", &cuda::memory_allocated, py::arg("device"));
+  m.def("cuda_max_memory_allocated", &cuda::max_memory_allocated, py::arg("device"));
+  m.def("cuda_memory_reserved", &cuda::memory_reserved, py::arg("device"));
+  m.def("cuda_empty_cache", &cuda::empty_cache);
+  m.def("cuda_reset_peak_memory_stats", &cuda::reset_peak_memory_stats, py::arg("device"));
+  m.def("cuda_malloc_count", &cuda::malloc_count);
 }
 
 }  // namespace dc::python

@@ -125,6 +125,14 @@ def _conv2d_set_col_budget(arg0: typing.SupportsInt | typing.SupportsIndex) -> i
     """
     sets the im2col tile budget per worker in bytes (tests); returns the previous one
     """
+def _cpu_cached_bytes() -> int:
+    """
+    Bytes of freed large CPU blocks kept for reuse.
+    """
+def _cpu_empty_cache() -> None:
+    """
+    Returns the cached large CPU blocks to the system.
+    """
 def _gemm_(c: Array, a: Array, b: Array, alpha: typing.SupportsFloat | typing.SupportsIndex, beta: typing.SupportsFloat | typing.SupportsIndex) -> None:
     """
     test hook: c = alpha * a @ b + beta * c in place

@@ -166,12 +166,17 @@ def test_int64():
     check(dc.from_numpy(v) @ dc.from_numpy(v), v, v)
 
 
-def test_int64_with_float_promotes():
-    a = RNG.integers(-5, 5, (3, 4))
-    b = rand((4, 2), np.float32)
-    out = dc.from_numpy(a) @ dc.from_numpy(b)
-    assert out.dtype == dc.float32
-    np.testing.assert_allclose(out.numpy(), a @ b.astype(np.float64), rtol=1e-5, atol=1e-5)
+def test_int64_with_float_raises_as_pytorch():
+    # torch.matmul does not promote: int64 @ float32 is an error, not a float product.
+    a = dc.from_numpy(RNG.integers(-5, 5, (3, 4)))
+    b = dc.from_numpy(rand((4, 2), np.float32))
+    with pytest.raises(TypeError, match="matmul: mixed dtypes int64 and float32"):
+        a @ b
+    with pytest.raises(TypeError, match="matmul: mixed dtypes float32 and int64"):
+        b.T @ a.T
+    out = a.float() @ b  # the explicit conversion works
+    np.testing.assert_allclose(out.numpy(), a.numpy() @ b.numpy().astype(np.float64),
+                               rtol=1e-5, atol=1e-5)
 
 
 def test_functions_and_methods():

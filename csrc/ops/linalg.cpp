@@ -48,7 +48,12 @@ Array matmul(const Array& a, const Array& b) {
   if (a.dtype() == DType::Bool || b.dtype() == DType::Bool)
     fail<TypeError>("matmul: not supported for bool tensors (got ", dtype_name(a.dtype()), " and ",
                     dtype_name(b.dtype()), ")");
-  const DType dtype = promote_types(op, a.dtype(), b.dtype());
+  // As PyTorch: no promotion in a product (int64 @ float32 raises).
+  if (a.dtype() != b.dtype())
+    fail<TypeError>(op, ": mixed dtypes ", dtype_name(a.dtype()), " and ", dtype_name(b.dtype()),
+                    ": both operands must have the same dtype (convert one with .float(), "
+                    ".double() or .long())");
+  const DType dtype = a.dtype();
 
   const Shape &sa = a.shape(), &sb = b.shape();
   const int64_t k = sa.back();

@@ -42,6 +42,7 @@
 #include <limits>
 #include "core/random.h"
 #include "core/threads.h"
+#include "core/cpu_features.h"
 #include "cpu/loops.h"
 
 namespace dc::cpu {
@@ -51,8 +52,7 @@ std::atomic<bool> g_allow_avx2{true};
 }
 
 bool cpu_has_avx2_fma() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes && g_allow_avx2.load(std::memory_order_relaxed);
+  return host_has_avx2_fma() && g_allow_avx2.load(std::memory_order_relaxed);
 }
 
 void allow_avx2(bool allow) { g_allow_avx2.store(allow); }

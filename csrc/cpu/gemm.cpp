@@ -63,6 +63,7 @@
 #include <cstring>
 #include <new>
 #include <type_traits>
+#include "core/cpu_features.h"
 #include "core/threads.h"
 #include "cpu/gemm_kernel.h"
 
@@ -79,15 +80,6 @@ constexpr bool kHaveAvx2Code = true;
 #else
 constexpr bool kHaveAvx2Code = false;
 #endif
-
-bool detect_avx2_fma() {
-#if defined(__x86_64__) || defined(_M_X64)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
 
 // The environment's choice, read once.
 GemmKernel env_choice() {
@@ -426,7 +418,7 @@ void gemv(int64_t rows, int64_t cols, T alpha, const T* mat, int64_t rsm, int64_
 // ------------------------------------------------------------- public entry
 
 bool cpu_supports_avx2_fma() {
-  static const bool supported = kHaveAvx2Code && detect_avx2_fma();
+  static const bool supported = kHaveAvx2Code && host_has_avx2_fma();
   return supported;
 }
 

@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include "core/cpu_features.h"
 #include "core/threads.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -286,8 +287,7 @@ void adam_range_avx2(const AdamPtrs<T>& a, int64_t lo, int64_t hi, const AdamCon
 
 bool cpu_has_avx2() {
 #if DC_OPTIM_AVX2
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
+  return host_has_avx2_fma();
 #else
   return false;
 #endif

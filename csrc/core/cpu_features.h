@@ -1,0 +1,11 @@
+// What the running CPU can do, asked once. Kernels compiled for AVX2+FMA
+// (gemm, activations, Adam) are chosen at run time from this, so one wheel
+// runs on any x86-64.
+#pragma once
+
+namespace dc {
+
+// True on an x86-64 CPU with both AVX2 and FMA; false elsewhere.
+bool host_has_avx2_fma();
+
+}  // namespace dc

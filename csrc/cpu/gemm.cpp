@@ -448,7 +448,13 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
   if (csc != 1 && rsc == 1)
     return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-  const Problem<T> P{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc};
+  // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
+  // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows
+  // fill mr-row tiles instead. Packed directly: gemm() would transpose back.
+  const bool narrow = n < select_kernel<T>().nr && m > n;
+  const Problem<T> P = narrow
+      ? Problem<T>{n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc}
+      : Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc};
   if (!gemm_packed(P)) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
 }
 

@@ -25,6 +25,20 @@ def make(shape, dtype="float64", low=-2.0, high=2.0, seed=0, noncontig=False):
     return a, dc.tensor(a)
 
 
+# What "bad input never crashes" allows: any Python exception of these types.
+PYTHON_ERRORS = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError,
+                 OverflowError)
+
+
+def call_allowing_errors(fn, *args, **kwargs):
+    """fn's result, or None when it raised one of PYTHON_ERRORS (a crash or any
+    other exception still fails the test)."""
+    try:
+        return fn(*args, **kwargs)
+    except PYTHON_ERRORS:
+        return None
+
+
 def leaf(a):
     """A float64 leaf tensor requiring grad, for gradcheck."""
     return dc.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)

@@ -11,7 +11,7 @@ import deepcore.nn.functional as F
 from deepcore import _C
 from deepcore.autograd import gradcheck
 
-from conftest import assert_close, leaf
+from conftest import assert_close, leaf, call_allowing_errors
 
 
 # ------------------------------------------------------------ numpy reference
@@ -465,29 +465,19 @@ _ODD_TENSORS = [dc.tensor(1.0), dc.ones(3), dc.ones(0, 3, 4, 4), dc.ones(2, 0, 4
                 dc.ones(2, 3, 4, 4, dtype=dc.bool), dc.ones(2, 3, 4, 4, dtype=dc.float64),
                 dc.ones(3, 4, 4), dc.ones(1, 1, 1, 1, 1)]
 _ODD_ARGS = [0, -1, 1, 2, 2 ** 31, 2 ** 62, (1, 0), (0, 1), (3, -2), (), (1, 2, 3)]
-_ALLOWED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError, OverflowError)
-
-
-def _try(fn, *args, **kw):
-    try:
-        fn(*args, **kw)
-    except _ALLOWED:
-        pass
-
-
 def test_conv2d_no_crash_on_odd_inputs():
     """Every combination either works or raises a Python exception."""
     weights = [dc.ones(4, 3, 3, 3), dc.ones(4, 3, 1, 1), dc.ones(1, 0, 1, 1), dc.ones(4, 3, 9, 9),
                dc.ones(4, 3, 3, 3, dtype=dc.float64), dc.ones(3, 3)]
     for x in _ODD_TENSORS:
         for w in weights:
-            _try(F.conv2d, x, w)
-            _try(F.conv2d, x, w, dc.ones(4))
+            call_allowing_errors(F.conv2d, x, w)
+            call_allowing_errors(F.conv2d, x, w, dc.ones(4))
         for arg in _ODD_ARGS:
-            _try(F.conv2d, x, weights[0], None, arg, 0)
-            _try(F.conv2d, x, weights[0], None, 1, arg)
-            _try(F.conv2d, x, weights[0], None, 1, 0, arg)
+            call_allowing_errors(F.conv2d, x, weights[0], None, arg, 0)
+            call_allowing_errors(F.conv2d, x, weights[0], None, 1, arg)
+            call_allowing_errors(F.conv2d, x, weights[0], None, 1, 0, arg)
     g = dc.ones(2, 4, 2, 2)
     for shape in ([2, 3, 4, 4], [2, 3, 4], [-1, 3, 4, 4], [2 ** 40, 2 ** 40, 4, 4]):
         x = dc.ones(*[max(s, 0) % 5 for s in shape])
-        _try(_C.conv2d_backward, g._a, x._a, weights[0]._a, [1], [0], [1], True, True, True)
+        call_allowing_errors(_C.conv2d_backward, g._a, x._a, weights[0]._a, [1], [0], [1], True, True, True)

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import deepcore as dc
-
-ERRORS = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError)
+from conftest import call_allowing_errors as call
 
 
 def odd_tensors():
@@ -32,14 +31,6 @@ def odd_tensors():
 
 
 ARGS = [0, 1, -1, 2, 5, -7, 2 ** 62, -(2 ** 62), None, (0, 1), (0, 0), [], 1.5, "x"]
-
-
-def call(fn, *args, **kwargs):
-    try:
-        out = fn(*args, **kwargs)
-    except ERRORS:
-        return None
-    return out
 
 
 UNARY = ["neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign",

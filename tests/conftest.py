@@ -19,10 +19,41 @@ def make(shape, dtype="float64", low=-2.0, high=2.0, seed=0, noncontig=False):
         a = rng.uniform(low, high, size=shape).astype(DTYPES[dtype][1])
     if noncontig and a.ndim >= 2:
         base = np.ascontiguousarray(np.swapaxes(a, -1, -2))
-        t = dc.from_numpy(base).transpose(-1, -2)
+        t = dc.tensor(base).transpose(-1, -2)
         assert not t.is_contiguous()
         return a, t
     return a, dc.tensor(a)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device", default="cpu", choices=("cpu", "cuda"),
+                     help="device the tests create their tensors on (cuda needs a GPU)")
+
+
+def pytest_configure(config):
+    if config.getoption("--device") != "cuda":
+        return
+    if not dc.cuda.is_available():
+        raise pytest.UsageError("--device cuda: no CUDA GPU is available")
+    dc.set_default_device("cuda")
+    # Tests read results with .numpy(), np.asarray() and .tolist(), which only
+    # a CPU tensor allows: in a GPU run they read through a copy to the host.
+    cls = dc.Tensor
+    numpy, array = cls.numpy, cls.__array__
+
+    def host(t):
+        return t.cpu() if t.device.type == "cuda" else t
+
+    cls.numpy = lambda t, *, force=False: numpy(host(t), force=force)
+    cls.__array__ = lambda t, dtype=None, copy=None: array(host(t), dtype, copy)
+
+
+def device():
+    """The device the tests run on (pytest --device, default cpu)."""
+    return dc.get_default_device()
+
+
+needs_gpu = pytest.mark.skipif(not dc.cuda.is_available(), reason="needs a CUDA GPU")
 
 
 # What "bad input never crashes" allows: any Python exception of these types.

@@ -7,8 +7,13 @@
 
 namespace dc {
 
-// The kernels of this build run on the CPU; a GPU array raises until the
-// CUDA backend implements `op`.
+// Calls the kernel of the device array `a` lives on: cuda::name(args...) or
+// cpu::name(args...), which share one signature (csrc/cpu/<family>.h,
+// cuda/<family>.h). The op's checks, including check_same_device, come first.
+#define DC_DISPATCH(a, name, ...) \
+  ((a).device().is_cuda() ? ::dc::cuda::name(__VA_ARGS__) : ::dc::cpu::name(__VA_ARGS__))
+
+// For ops whose CUDA kernel is not written yet: a GPU array raises.
 void require_cpu(const char* op, const Array& a);
 void require_cpu(const char* op, std::initializer_list<const Array*> arrays);
 // TypeError unless `a` has a floating dtype.

@@ -7,7 +7,7 @@
 from . import _C
 from ._C import ShapeError
 from ._dtype import dtype, float32, float64, int64, bool_ as bool  # noqa: A001
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._tensor import Tensor
 from . import ops as _ops
 from .ops import elementwise as _elementwise, shape as _shape, reduce as _reduce

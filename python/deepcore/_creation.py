@@ -5,7 +5,7 @@ import operator
 import numpy as np
 
 from . import _C
-from ._device import to_device
+from ._device import get_default_device, to_device
 from ._dtype import BY_INDEX, float32, float64, int64, bool_, from_numpy_dtype, to_dtype
 from ._tensor import Tensor
 
@@ -16,7 +16,7 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
 
 
 def _finish(array, device, requires_grad):
-    dev = to_device(device)
+    dev = get_default_device() if device is None else to_device(device)
     if dev.type != "cpu":
         array = _C.to_device(array, dev._c)
     t = Tensor._make(array)
@@ -47,8 +47,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
         arr = data.detach()
         t = arr.to(dtype) if dtype is not None else arr
         out = Tensor._make(_C.to_dtype(t._a, t._a.dtype, True))
-        return _finish(out._a, device, requires_grad) if device is not None or requires_grad \
-            else out
+        return _finish(out._a, data.device if device is None else device, requires_grad)
     if isinstance(data, (np.ndarray, np.generic)):  # numpy scalars keep their dtype
         target = from_numpy_dtype(data.dtype, "tensor") if dtype is None else to_dtype(dtype)
     else:

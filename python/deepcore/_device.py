@@ -58,6 +58,19 @@ def from_native(d):
     return dev
 
 
+_default = [CPU]
+
+
+def set_default_device(d):
+    """Device of tensors that creation functions make when given no device=
+    (as torch.set_default_device); None restores "cpu"."""
+    _default[0] = CPU if d is None else to_device(d)
+
+
+def get_default_device():
+    return _default[0]
+
+
 def to_device(d):
     if d is None:
         return CPU

@@ -195,7 +195,7 @@ class Tensor:
         return self._a.item()
 
     def tolist(self):
-        return _C.to_numpy(self._a).tolist()
+        return _C.to_numpy(self.detach().cpu()._a).tolist()
 
     def __float__(self):
         return float(self._scalar("float"))

@@ -149,7 +149,10 @@ class Tensor:
         else:
             if not isinstance(gradient, Tensor):
                 from ._creation import tensor
-                gradient = tensor(gradient, dtype=self.dtype)
+                gradient = tensor(gradient, dtype=self.dtype, device=self.device)
+            if gradient.device != self.device:
+                raise RuntimeError(f"backward: gradient is on device '{gradient.device}' but the "
+                                   f"output is on '{self.device}'")
             if gradient.shape != self.shape:
                 raise RuntimeError(f"backward: gradient has shape {gradient.shape} but the "
                                    f"output has shape {self.shape}")

@@ -9,6 +9,23 @@ def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+def _host(t):
+    return t.detach().cpu().numpy().astype(np.float64).reshape(-1)
+
+
+def _element_setter(x):
+    """set(j, v): x.flatten()[j] = v in place. A CPU tensor is written through
+    its numpy view; a GPU one through a one-element slice and fill_."""
+    if x.device.type == "cpu":
+        flat = x.detach().numpy().reshape(-1)
+
+        def set_cpu(j, v):
+            flat[j] = v
+        return set_cpu
+    flat = x.detach().reshape(-1)
+    return lambda j, v: flat[j:j + 1].fill_(float(v))
+
+
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Checks the analytical Jacobian of fn at inputs against finite differences.
 
@@ -43,8 +60,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 inputs[i].grad = None
             seed = np.zeros(n_out, dtype=out.dtype._np)
             seed[k] = 1.0
-            out.backward(Tensor._make(_C.from_numpy(seed.reshape(out.shape))),
-                         retain_graph=True)
+            seed = Tensor._make(_C.from_numpy(seed.reshape(out.shape))).to(out.device)
+            out.backward(seed, retain_graph=True)
             for i in diff:
                 g = inputs[i].grad
                 if g is not None:
@@ -52,17 +69,18 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
         # Numerical: perturb each input element in place (the tensors are leaves).
         for i in diff:
             x = inputs[i]
-            flat = x.detach().numpy().reshape(-1) if x.is_contiguous() else None
-            if flat is None:
+            if not x.is_contiguous():
                 raise ValueError(f"gradcheck: input {i} must be contiguous")
-            for j in range(flat.size):
-                orig = flat[j]
+            values = x.detach().cpu().numpy().reshape(-1).copy()
+            set_element = _element_setter(x)
+            for j in range(values.size):
+                orig = values[j]
                 with no_grad():
-                    flat[j] = orig + eps
-                    plus = outputs_of(inputs)[oi].detach().numpy().astype(np.float64).reshape(-1)
-                    flat[j] = orig - eps
-                    minus = outputs_of(inputs)[oi].detach().numpy().astype(np.float64).reshape(-1)
-                    flat[j] = orig
+                    set_element(j, orig + eps)
+                    plus = _host(outputs_of(inputs)[oi])
+                    set_element(j, orig - eps)
+                    minus = _host(outputs_of(inputs)[oi])
+                    set_element(j, orig)
                 numeric = (plus - minus) / (2 * eps)
                 a = analytic[i][:, j]
                 err = np.abs(a - numeric) - (atol + rtol * np.abs(numeric))

@@ -73,7 +73,7 @@ def uniform_(tensor, a=0.0, b=1.0):
     _check(tensor, "uniform_")
     if not a <= b:
         raise ValueError(f"uniform_: expected a <= b, got a={a}, b={b}")
-    u = _creation.rand(tensor.shape, dtype=tensor.dtype)
+    u = _creation.rand(tensor.shape, dtype=tensor.dtype, device=tensor.device)
     return _fill(tensor, u * (b - a) + a)
 
 
@@ -81,7 +81,7 @@ def normal_(tensor, mean=0.0, std=1.0):
     _check(tensor, "normal_")
     if std < 0:
         raise ValueError(f"normal_: std must be non-negative, got {std}")
-    n = _creation.randn(tensor.shape, dtype=tensor.dtype)
+    n = _creation.randn(tensor.shape, dtype=tensor.dtype, device=tensor.device)
     return _fill(tensor, n * std + mean)
 
 
@@ -104,7 +104,7 @@ def eye_(tensor):
     _check(tensor, "eye_")
     if tensor.ndim != 2:
         raise ValueError(f"eye_: only 2-D tensors are supported, got shape {tensor.shape}")
-    return _fill(tensor, _creation.eye(*tensor.shape, dtype=tensor.dtype))
+    return _fill(tensor, _creation.eye(*tensor.shape, dtype=tensor.dtype, device=tensor.device))
 
 
 def xavier_uniform_(tensor, gain=1.0):
@@ -153,12 +153,14 @@ def orthogonal_(tensor, gain=1.0):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flat = _creation.randn(rows, cols, dtype=tensor.dtype).numpy().astype(np.float64)
+    # Drawn on the tensor's device (the same numbers on every device), QR on the host.
+    flat = _creation.randn(rows, cols, dtype=tensor.dtype, device=tensor.device).cpu().numpy()
+    flat = flat.astype(np.float64)
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))  # makes the decomposition unique: a uniform distribution
     if rows < cols:
         q = q.T
-    values = _creation.tensor(gain * q.reshape(tensor.shape), dtype=tensor.dtype)
+    values = _creation.tensor(gain * q.reshape(tensor.shape), dtype=tensor.dtype, device=tensor.device)
     return _fill(tensor, values)

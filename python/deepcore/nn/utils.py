@@ -4,6 +4,7 @@ import math
 from .. import _creation
 from .._tensor import Tensor
 from ..autograd.grad_mode import no_grad
+from ..ops.shape import stack as _stack
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
            "vector_to_parameters"]
@@ -25,10 +26,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if not grads:
         return _creation.tensor(0.0)
     norm_type = float(norm_type)
+    # Per-gradient norms stay on the device; one .item() reads the total.
     if norm_type == math.inf:
-        total = max(g.abs().max().item() for g in grads)
+        total = _stack([g.abs().max().double() for g in grads]).max().item()
     else:
-        total = sum(float((g.abs() ** norm_type).sum().item()) for g in grads) ** (1 / norm_type)
+        total = _stack([(g.abs() ** norm_type).sum().double() for g in grads]).sum().item()
+        total **= 1 / norm_type
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm_: the total norm of order {norm_type} of the "
                            "gradients is non-finite, so it cannot be clipped")
@@ -36,7 +39,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if coef < 1.0:
         for g in grads:
             g.mul_(coef)
-    return _creation.tensor(total, dtype=grads[0].dtype)
+    return _creation.tensor(total, dtype=grads[0].dtype, device=grads[0].device)
 
 
 @no_grad()

@@ -115,3 +115,17 @@ def test_training_step_matches_cpu_and_checkpoint_round_trips():
         assert all(t.device.type == dev for t in state["model"].values())
     for a, b in zip(results["cpu"], results["cuda"]):
         np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+
+
+@needs_gpu
+def test_dlpack_round_trip_with_torch_on_gpu():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("this torch build has no CUDA")
+    a = dc.arange(0, 6, dtype=dc.float32, device="cuda") * 2
+    t = torch.from_dlpack(a)
+    assert t.device.type == "cuda"
+    np.testing.assert_array_equal(t.cpu().numpy(), [0, 2, 4, 6, 8, 10])
+    back = dc.from_dlpack(torch.arange(4, device="cuda", dtype=torch.float32) + 1)
+    assert back.device.type == "cuda"
+    np.testing.assert_array_equal(back.cpu().numpy(), [1, 2, 3, 4])

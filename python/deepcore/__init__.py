@@ -35,6 +35,10 @@ def from_dlpack(ext):
     """A tensor sharing memory with any DLPack producer (numpy, PyTorch ...)."""
     if hasattr(ext, "__dlpack__"):
         capsule = ext.__dlpack__()
+        # A GPU producer has queued its writes on its own stream, which ours does
+        # not wait for: finish all work on the device before sharing the memory.
+        if hasattr(ext, "__dlpack_device__") and ext.__dlpack_device__()[0] == 2:
+            _C.cuda_synchronize()
     else:
         capsule = ext
     return Tensor._make(_C.from_dlpack(capsule))

@@ -287,6 +287,9 @@ class Tensor:
         raise TypeError("deepcore tensors are not pickled; save them with dc.save")
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        if self._a.device.type != 0:
+            # The consumer reads on its own stream: our queued kernels must be done.
+            _C.cuda_synchronize()
         return _C.to_dlpack(self._a, max_version)
 
     def __dlpack_device__(self):

@@ -117,6 +117,26 @@ def test_no_grad_restores_mode_after_exception():
     assert dc.is_grad_enabled()
 
 
+def test_grad_mode_is_per_thread():
+    import threading
+    x = dc.tensor([1.0], requires_grad=True)
+    seen = {}
+
+    def other():
+        seen["enabled"] = dc.is_grad_enabled()
+        seen["records"] = (x * 2).requires_grad
+        with dc.no_grad():
+            seen["inner"] = dc.is_grad_enabled()
+
+    with dc.no_grad():  # switched off here only
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert not dc.is_grad_enabled()
+    assert seen == {"enabled": True, "records": True, "inner": False}
+    assert dc.is_grad_enabled()
+
+
 def test_detach_shares_memory_and_cuts_graph():
     x = dc.tensor([1.0, 2.0], requires_grad=True)
     d = (x * 2).detach()

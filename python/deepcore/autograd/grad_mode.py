@@ -1,16 +1,15 @@
 """Whether operations record the graph: dc.no_grad, dc.enable_grad, set_grad_enabled."""
 import functools
+import threading
 
 
-class _State:
-    __slots__ = ("enabled",)
-
-    def __init__(self):
+class _State(threading.local):
+    def __init__(self):  # runs once in each thread that reads it: on by default
         self.enabled = True
 
 
-# One process-wide switch (PyTorch's is per thread; deepcore's Python layer
-# assumes one thread drives autograd).
+# Per thread, as PyTorch's: no_grad() in one thread (a data-loading or
+# evaluation thread) does not switch recording off in another.
 state = _State()
 
 

@@ -181,4 +181,13 @@ void fill(const Array& out, double value) {
   });
 }
 
+void arange(const Array& out, double start, double step) {
+  visit_dtype(out.dtype(), [&](auto t) {
+    using T = decltype(t);
+    T* p = out.data<T>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i)
+      p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+  });
+}
+
 }  // namespace dc::cpu

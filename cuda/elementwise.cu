@@ -8,7 +8,8 @@
 // element for a binary op, and the goal is to run at that bandwidth.
 //
 // One functor per op (the formulas of cpu/elementwise.cpp, same NaN and
-// integer rules), instantiated per dtype, run by one of two launchers:
+// integer rules; __host__ __device__, so they can be checked on the host
+// against the CPU kernels), instantiated per dtype, run by one of two launchers:
 //  - map_vec: every operand contiguous (or a single broadcast value) and
 //    aligned: each thread moves 16 bytes of the widest operand per access
 //    (float4-sized packs: 4 floats, 2 doubles, 16 bools), the tail of fewer
@@ -17,8 +18,10 @@
 //    Indexer of common.cuh turns the output's linear index into each
 //    operand's offset (a div/mod per dim; contiguous operands skip it).
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 #include "common.cuh"
 #include "elementwise.h"
 
@@ -38,7 +41,7 @@ template <class T>
 struct Operand {
   const T* p;
   Indexer ix;
-  __device__ T at(int64_t i) const { return p[ix.offset(i)]; }
+  __host__ __device__ T at(int64_t i) const { return p[ix.offset(i)]; }
 };
 
 // A contiguous operand, or one value broadcast to every element.
@@ -46,14 +49,14 @@ template <class T>
 struct Flat {
   const T* p;
   bool scalar;
-  __device__ T at(int64_t i) const { return p[scalar ? 0 : i]; }
+  __host__ __device__ T at(int64_t i) const { return p[scalar ? 0 : i]; }
 };
 
 // V lanes of a Flat operand starting at element j * V.
 template <class T, int V>
 struct Lanes {
   T v[V];
-  __device__ Lanes(const Flat<T>& in, int64_t j) {
+  __host__ __device__ Lanes(const Flat<T>& in, int64_t j) {
     if (in.scalar) {
       T s = in.p[0];
 #pragma unroll
@@ -67,7 +70,7 @@ struct Lanes {
 };
 
 template <int V, class Out, class F, class... L>
-__device__ void apply_lanes(Pack<Out, V>& r, const F& f, const L&... lanes) {
+__host__ __device__ void apply_lanes(Pack<Out, V>& r, const F& f, const L&... lanes) {
 #pragma unroll
   for (int k = 0; k < V; ++k) r.v[k] = f(lanes.v[k]...);
 }
@@ -95,47 +98,108 @@ struct Src {
 };
 template <class T> Src<T> src(const Array& a) { return {a}; }
 
+// Elements per 16-byte access of the widest operand.
+template <class Out, class... Ins>
+constexpr int vec_width() {
+  return kVecBytes / static_cast<int>(std::max({sizeof(Out), sizeof(Ins)...}));
+}
+
 bool aligned(const void* p, size_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; }
 
-// A single element is read at offset 0 whatever its strides (ndim 0 indexer).
-Indexer operand_indexer(const Array& a, const Shape& shape) {
-  if (a.numel() == 1) {
-    Indexer ix;
-    ix.contiguous = false;
-    return ix;
+// Indexers for the output and each input over the output's shape, with the
+// dims merged where every operand is contiguous across them (as cpu/loops.h):
+// a contiguous op becomes 1-d (no divisions), a broadcast row add 2-d, and
+// views of any rank work as long as at most kMaxDims dims remain.
+template <size_t N>
+std::array<Indexer, N> coalesced_indexers(const char* op, const Shape& shape,
+                                          const std::array<const Array*, N>& ops) {
+  std::array<Indexer, N> ix{};
+  const int nd = static_cast<int>(shape.size());
+  int m = 0;
+  for (int d = 0; d < nd; ++d) {
+    if (shape[d] == 1) continue;
+    std::array<int64_t, N> st;
+    for (size_t k = 0; k < N; ++k) {
+      const Array& a = *ops[k];
+      int ad = d - (nd - static_cast<int>(a.ndim()));
+      st[k] = (ad < 0 || a.shape()[ad] == 1) ? 0 : a.strides()[ad];
+    }
+    bool merge = m > 0;
+    for (size_t k = 0; k < N && merge; ++k) merge = ix[k].strides[m - 1] == st[k] * shape[d];
+    if (merge) {
+      for (size_t k = 0; k < N; ++k) {
+        ix[k].sizes[m - 1] *= shape[d];
+        ix[k].strides[m - 1] = st[k];
+      }
+      continue;
+    }
+    if (m == kMaxDims)
+      fail<NotImplementedError>(op, ": on the GPU, operands of shape ", shape_str(shape),
+                                " whose strides leave more than ", kMaxDims,
+                                " dims after merging contiguous ones are not supported");
+    for (size_t k = 0; k < N; ++k) {
+      ix[k].sizes[m] = shape[d];
+      ix[k].strides[m] = st[k];
+    }
+    ++m;
   }
-  return make_indexer(a, shape);
+  for (size_t k = 0; k < N; ++k) {
+    ix[k].ndim = m;
+    ix[k].contiguous = m == 0 || (m == 1 && ix[k].strides[0] == 1);
+    // A single element is read at offset 0 whatever its strides.
+    if (ops[k]->numel() == 1 && k > 0) {
+      ix[k].ndim = 0;
+      ix[k].contiguous = false;
+    }
+  }
+  return ix;
 }
 
-template <class T>
-bool flat_ok(const Src<T>& s, const Shape& shape, int V) {
-  return s.a.numel() == 1 ||
-         (make_indexer(s.a, shape).contiguous && aligned(s.a.data_ptr(), sizeof(T) * V));
+// How map runs: the operands' indexers, and whether the vectorised path
+// applies (every operand contiguous, or one value, and aligned to V elements).
+template <size_t N>
+struct Plan {
+  std::array<Indexer, N> ix;
+  bool flat;
+};
+
+template <class Out, class... Ins, size_t... I>
+Plan<1 + sizeof...(Ins)> plan(const char* op, const Array& out, std::index_sequence<I...>, Src<Ins>... ins) {
+  constexpr int V = vec_width<Out, Ins...>();
+  Plan<1 + sizeof...(Ins)> p{coalesced_indexers<1 + sizeof...(Ins)>(op, out.shape(), {&out, &ins.a...}), false};
+  p.flat = p.ix[0].contiguous && aligned(out.data_ptr(), sizeof(Out) * V) &&
+           ((ins.a.numel() == 1 ||
+             (p.ix[I + 1].contiguous && aligned(ins.a.data_ptr(), sizeof(Ins) * V))) && ...);
+  return p;
 }
 
-// out[i] = f(ins[i]...) over out's shape, inputs broadcast to it.
-template <class Out, class F, class... Ins>
-void map(const char* op, const Array& out, F f, Src<Ins>... ins) {
+template <class Out, class F, class... Ins, size_t... I>
+void map_impl(const char* op, const Array& out, F f, std::index_sequence<I...> seq, Src<Ins>... ins) {
   const int64_t n = out.numel();
   if (n == 0) return;
-  constexpr int V = kVecBytes / static_cast<int>(std::max({sizeof(Out), sizeof(Ins)...}));
-  const Shape& shape = out.shape();
+  constexpr int V = vec_width<Out, Ins...>();
+  auto p = plan<Out>(op, out, seq, ins...);
   DeviceGuard guard(out);
   cudaStream_t stream = stream_of(out);
-  Indexer ox = make_indexer(out);
-  if (ox.contiguous && aligned(out.data_ptr(), sizeof(Out) * V) && (flat_ok(ins, shape, V) && ...)) {
+  if (p.flat) {
     int64_t nvec = n / V;
     map_vec<V, Out><<<blocks_for(std::max<int64_t>(nvec, 1)), kThreads, 0, stream>>>(
         out.data<Out>(), nvec, n, f, Flat<Ins>{ins.a.template data<Ins>(), ins.a.numel() == 1}...);
   } else {
     map_strided<Out><<<blocks_for(n), kThreads, 0, stream>>>(
-        out.data<Out>(), ox, n, f, Operand<Ins>{ins.a.template data<Ins>(), operand_indexer(ins.a, shape)}...);
+        out.data<Out>(), p.ix[0], n, f, Operand<Ins>{ins.a.template data<Ins>(), p.ix[I + 1]}...);
   }
   check_launch(op);
 }
 
+// out[i] = f(ins[i]...) over out's shape, inputs broadcast to it.
+template <class Out, class F, class... Ins>
+void map(const char* op, const Array& out, F f, Src<Ins>... ins) {
+  map_impl<Out>(op, out, f, std::index_sequence_for<Ins...>{}, ins...);
+}
+
 // ---------------------------------------------------------------- functors
-template <class T> __device__ bool is_nan(T v) {
+template <class T> __host__ __device__ bool is_nan(T v) {
   if constexpr (std::is_floating_point_v<T>) return v != v;
   else return false;
 }
@@ -148,7 +212,7 @@ struct BinaryF {
       : (Op == BinaryOp::And || Op == BinaryOp::Or || Op == BinaryOp::Xor) ? std::is_integral_v<T>
       : true;
 
-  __device__ T operator()(T x, T y) const {
+  __host__ __device__ T operator()(T x, T y) const {
     if constexpr (Op == BinaryOp::Add) {
       if constexpr (std::is_same_v<T, bool>) return x || y;
       else return x + y;
@@ -186,7 +250,7 @@ struct BinaryF {
 
 template <CompareOp Op, class T>
 struct CompareF {
-  __device__ bool operator()(T x, T y) const {
+  __host__ __device__ bool operator()(T x, T y) const {
     if constexpr (Op == CompareOp::Eq) return x == y;
     else if constexpr (Op == CompareOp::Ne) return x != y;
     else if constexpr (Op == CompareOp::Lt) return x < y;
@@ -208,7 +272,7 @@ struct UnaryF {
       : true;
   using Out = std::conditional_t<Op == UnaryOp::IsNan, bool, T>;
 
-  __device__ Out operator()(T x) const {
+  __host__ __device__ Out operator()(T x) const {
     if constexpr (Op == UnaryOp::Neg) return -x;
     else if constexpr (Op == UnaryOp::Abs) return x < 0 ? -x : x;
     else if constexpr (Op == UnaryOp::Exp) return std::exp(x);
@@ -239,7 +303,7 @@ template <class T>
 struct ClampF {
   bool has_lo, has_hi;
   T lo, hi;
-  __device__ T operator()(T x) const {
+  __host__ __device__ T operator()(T x) const {
     if (has_lo && x < lo) x = lo;  // comparisons with NaN are false: NaN passes through
     if (has_hi && x > hi) x = hi;
     return x;
@@ -248,12 +312,12 @@ struct ClampF {
 
 template <class T>
 struct WhereF {
-  __device__ T operator()(bool c, T x, T y) const { return c ? x : y; }
+  __host__ __device__ T operator()(bool c, T x, T y) const { return c ? x : y; }
 };
 
 template <class Out, class In>
 struct CastF {
-  __device__ Out operator()(In x) const {
+  __host__ __device__ Out operator()(In x) const {
     if constexpr (std::is_same_v<Out, bool>) return x != In(0);
     else return static_cast<Out>(x);
   }
@@ -262,7 +326,7 @@ struct CastF {
 template <class T>
 struct FillF {
   T v;
-  __device__ T operator()() const { return v; }
+  __host__ __device__ T operator()() const { return v; }
 };
 
 template <class T>
@@ -322,6 +386,22 @@ void visit_op(UnaryOp op, F&& f) {
   }
 }
 
+// Names for error messages, as the ops in csrc/ops/elementwise.cpp call them.
+const char* op_name(BinaryOp op) {
+  constexpr const char* names[] = {"add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                   "bitwise_and", "bitwise_or", "bitwise_xor"};
+  return names[static_cast<int>(op)];
+}
+const char* op_name(CompareOp op) {
+  constexpr const char* names[] = {"eq", "ne", "lt", "le", "gt", "ge"};
+  return names[static_cast<int>(op)];
+}
+const char* op_name(UnaryOp op) {
+  constexpr const char* names[] = {"neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh",
+                                   "sigmoid", "relu", "sign", "bitwise_not", "isnan"};
+  return names[static_cast<int>(op)];
+}
+
 // The ops in csrc/ops reject these dtype/op pairs before any kernel runs.
 [[noreturn]] void unsupported(const char* what, DType t) {
   fail<TypeError>(what, ": not supported for dtype ", dtype_name(t));
@@ -334,8 +414,8 @@ void binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
     using T = decltype(t);
     visit_op(op, [&](auto k) {
       using F = BinaryF<decltype(k)::value, T>;
-      if constexpr (F::valid) map<T>("binary", out, F{}, src<T>(a), src<T>(b));
-      else unsupported("binary op", out.dtype());
+      if constexpr (F::valid) map<T>(op_name(op), out, F{}, src<T>(a), src<T>(b));
+      else unsupported(op_name(op), out.dtype());
     });
   });
 }
@@ -343,7 +423,7 @@ void binary(BinaryOp op, const Array& out, const Array& a, const Array& b) {
 void compare(CompareOp op, const Array& out, const Array& a, const Array& b) {
   visit_dtype(a.dtype(), [&](auto t) {
     using T = decltype(t);
-    visit_op(op, [&](auto k) { map<bool>("compare", out, CompareF<decltype(k)::value, T>{}, src<T>(a), src<T>(b)); });
+    visit_op(op, [&](auto k) { map<bool>(op_name(op), out, CompareF<decltype(k)::value, T>{}, src<T>(a), src<T>(b)); });
   });
 }
 
@@ -352,8 +432,8 @@ void unary(UnaryOp op, const Array& out, const Array& a) {
     using T = decltype(t);
     visit_op(op, [&](auto k) {
       using F = UnaryF<decltype(k)::value, T>;
-      if constexpr (F::valid) map<typename F::Out>("unary", out, F{}, src<T>(a));
-      else unsupported("unary op", a.dtype());
+      if constexpr (F::valid) map<typename F::Out>(op_name(op), out, F{}, src<T>(a));
+      else unsupported(op_name(op), a.dtype());
     });
   });
 }

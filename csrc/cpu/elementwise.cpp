@@ -15,14 +15,16 @@ template <class T> bool is_nan(T v) {
   else return false;
 }
 
-template <class T> T int_pow(T base, T exp) {  // exp >= 0, checked by the op
-  T result = 1;
+// exp >= 0, checked by the op. Unsigned products wrap on overflow (signed
+// overflow is undefined), as the GPU kernel does.
+template <class T> T int_pow(T base, T exp) {
+  uint64_t b = static_cast<uint64_t>(base), result = 1;
   while (exp > 0) {
-    if (exp & 1) result *= base;
-    base *= base;
+    if (exp & 1) result *= b;
+    b *= b;
     exp >>= 1;
   }
-  return result;
+  return static_cast<T>(result);
 }
 
 template <class T>

@@ -84,7 +84,7 @@ Array to_device(const Array& a, Device device) {
   if (a.device() == device) return a;
   check_device("to", device);
   if (!a.device().is_cuda()) check_device("to", a.device());
-  Array src = contiguous(a);  // (device arrays are contiguous once kernels exist)
+  Array src = contiguous(a);  // on a's own device: the copy below moves one flat block
   Array out = Array::empty(a.shape(), a.dtype(), device);
   auto gpu = [](Device d) { return d.is_cuda() ? d.index : -1; };
   cuda::memcpy(out.data_ptr(), gpu(device), src.data_ptr(), gpu(a.device()),

@@ -145,7 +145,14 @@ std::array<Indexer, N> coalesced_indexers(const char* op, const Shape& shape,
   }
   for (size_t k = 0; k < N; ++k) {
     ix[k].ndim = m;
-    ix[k].contiguous = m == 0 || (m == 1 && ix[k].strides[0] == 1);
+    // Row-major over the merged dims: offset(i) == i, no divisions (e.g. the
+    // output and the full operand of a broadcast row add).
+    int64_t expect = 1;
+    ix[k].contiguous = true;
+    for (int d = m - 1; d >= 0; --d) {
+      ix[k].contiguous = ix[k].contiguous && ix[k].strides[d] == expect;
+      expect *= ix[k].sizes[d];
+    }
     // A single element is read at offset 0 whatever its strides.
     if (ops[k]->numel() == 1 && k > 0) {
       ix[k].ndim = 0;

@@ -1,15 +1,29 @@
 // Deterministic, counter-based random numbers (Philox4x32-10, Salmon et al.,
 // "Parallel random numbers: as easy as 1, 2, 3", SC'11). Element i of a draw
 // is a pure function of (seed, offset + i), so results do not depend on the
-// number of threads, and the same scheme serves the GPU later.
+// number of threads or on the device: the functions below are compiled for
+// the host and, under nvcc, for the GPU too (DC_HOST_DEVICE), and the CPU
+// and CUDA kernels both call them, so one seed gives one stream everywhere.
 #pragma once
-#include <array>
+#include <cmath>
 #include <cstdint>
+
+#ifdef __CUDACC__
+#define DC_HOST_DEVICE __host__ __device__
+#else
+#define DC_HOST_DEVICE
+#endif
 
 namespace dc {
 
+// The four 32-bit words of one Philox block.
+struct PhiloxBlock {
+  uint32_t v[4];
+  DC_HOST_DEVICE uint32_t operator[](int i) const { return v[i]; }
+};
+
 struct Philox {
-  static std::array<uint32_t, 4> block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi) {
+  DC_HOST_DEVICE static PhiloxBlock block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi) {
     uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
     uint32_t c0 = static_cast<uint32_t>(counter_lo), c1 = static_cast<uint32_t>(counter_lo >> 32);
     uint32_t c2 = static_cast<uint32_t>(counter_hi), c3 = static_cast<uint32_t>(counter_hi >> 32);
@@ -22,9 +36,49 @@ struct Philox {
       k0 += 0x9E3779B9u;
       k1 += 0xBB67AE85u;
     }
-    return {c0, c1, c2, c3};
+    return {{c0, c1, c2, c3}};
   }
 };
+
+// 53 (double) or 24 (float) random bits scaled into [0, 1). Exact products
+// (a power of two times an integer), so host and GPU agree bit for bit.
+template <class T>
+DC_HOST_DEVICE inline T random_unit(uint32_t hi, uint32_t lo) {
+  if constexpr (sizeof(T) == 8) {
+    uint64_t bits = (uint64_t(hi) << 32 | lo) >> 11;
+    return static_cast<T>(bits) * T(1.0 / 9007199254740992.0);
+  } else {
+    return static_cast<T>(hi >> 8) * T(1.0f / 16777216.0f);
+  }
+}
+
+// Element `counter` of a uniform draw on [0, 1).
+template <class T>
+DC_HOST_DEVICE inline T uniform_at(uint64_t seed, uint64_t counter) {
+  PhiloxBlock r = Philox::block(seed, counter, 0);
+  return random_unit<T>(r[0], r[1]);
+}
+
+// Element `counter` of a standard normal draw: Box-Muller in double, u1 in
+// (0, 1] keeps the log finite. log and cos are the host libm's on the CPU
+// and CUDA's on the GPU (both within 1-2 ulp), so float64 draws may differ
+// between devices in the last bits.
+template <class T>
+DC_HOST_DEVICE inline T normal_at(uint64_t seed, uint64_t counter) {
+  PhiloxBlock r = Philox::block(seed, counter, 0);
+  double u1 = 1.0 - random_unit<double>(r[0], r[1]);
+  double u2 = random_unit<double>(r[2], r[3]);
+  return static_cast<T>(::sqrt(-2.0 * ::log(u1)) * ::cos(6.283185307179586 * u2));
+}
+
+// Element `counter` of a uniform integer draw on [low, low + range).
+DC_HOST_DEVICE inline int64_t randint_at(uint64_t seed, uint64_t counter, int64_t low,
+                                         uint64_t range) {
+  PhiloxBlock r = Philox::block(seed, counter, 0);
+  uint64_t bits = uint64_t(r[0]) << 32 | r[1];
+  // Unsigned sum: wraps instead of overflowing for ranges near 2^64.
+  return static_cast<int64_t>(static_cast<uint64_t>(low) + bits % range);
+}
 
 // A seed and a position in its stream. Each draw of n numbers takes the
 // counters [offset, offset + n) and advances the offset past them.

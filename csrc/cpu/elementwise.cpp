@@ -15,14 +15,16 @@ template <class T> bool is_nan(T v) {
   else return false;
 }
 
-template <class T> T int_pow(T base, T exp) {  // exp >= 0, checked by the op
-  T result = 1;
+// exp >= 0, checked by the op. Unsigned products wrap on overflow (signed
+// overflow is undefined), as the GPU kernel does.
+template <class T> T int_pow(T base, T exp) {
+  uint64_t b = static_cast<uint64_t>(base), result = 1;
   while (exp > 0) {
-    if (exp & 1) result *= base;
-    base *= base;
+    if (exp & 1) result *= b;
+    b *= b;
     exp >>= 1;
   }
-  return result;
+  return static_cast<T>(result);
 }
 
 template <class T>
@@ -178,6 +180,15 @@ void fill(const Array& out, double value) {
     for_each_row(L, [&](const std::array<char*, 1>& p, const std::array<int64_t, 1>& s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = v;
     });
+  });
+}
+
+void arange(const Array& out, double start, double step) {
+  visit_dtype(out.dtype(), [&](auto t) {
+    using T = decltype(t);
+    T* p = out.data<T>();
+    for (int64_t i = 0, n = out.numel(); i < n; ++i)
+      p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
 }
 

@@ -14,5 +14,7 @@ void where(const Array& out, const Array& cond, const Array& a, const Array& b);
 // Converting, broadcasting copy: out[i] = (Out) a[i].
 void copy(const Array& out, const Array& a);
 void fill(const Array& out, double value);
+// out[i] = (T)(start + i * step) for contiguous 1-d `out` (arange).
+void arange(const Array& out, double start, double step);
 
 }  // namespace dc::cpu

@@ -17,7 +17,8 @@ Array randn(const Shape& shape, DType dtype, Device device, Generator& gen);
 // Uniform integers on [low, high).
 Array randint(int64_t low, int64_t high, const Shape& shape, DType dtype, Device device,
               Generator& gen);
-// Copies a CPU array to `device` (or returns it when already there).
+// Copies `a` to `device`, between the CPU and a GPU or two GPUs (or returns
+// it when already there).
 Array to_device(const Array& a, Device device);
 
 }  // namespace dc

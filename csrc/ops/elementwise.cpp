@@ -1,8 +1,10 @@
 // Checks and dispatch for the elementwise ops (see elementwise.h).
 #include "ops/elementwise.h"
 #include <cmath>
+#include "../../cuda/elementwise.h"
 #include "cpu/elementwise.h"
 #include "ops/checks.h"
+#include "ops/creation.h"
 
 namespace dc {
 
@@ -22,9 +24,8 @@ void check_same_device(const char* op, const Array& a, const Array& b) {
 
 Array to_dtype(const Array& a, DType dtype, bool copy) {
   if (a.dtype() == dtype && !copy) return a;
-  require_cpu("to", a);
   Array out = Array::empty(a.shape(), dtype, a.device());
-  cpu::copy(out, a);
+  DC_DISPATCH(a, copy, out, a);
   return out;
 }
 
@@ -34,29 +35,28 @@ Array contiguous(const Array& a) {
 }
 
 void copy_(const Array& dst, const Array& src) {
-  check_same_device("copy_", dst, src);
-  require_cpu("copy_", dst);
   Shape b = broadcast_shapes("copy_", dst.shape(), src.shape());
   if (b != dst.shape())
     fail<ShapeError>("copy_: source of shape ", shape_str(src.shape()),
                      " cannot be broadcast to destination of shape ", shape_str(dst.shape()));
+  // Across devices (as PyTorch's copy_): move the source over first, then
+  // broadcast and convert on the destination's device.
+  Array s = src.device() == dst.device() ? src : to_device(src, dst.device());
   dst.storage()->bump_version();
   // A source that overlaps the destination (x[1:] = x[:-1]) is copied first.
-  if (src.storage() == dst.storage()) return cpu::copy(dst, to_dtype(src, src.dtype(), true));
-  cpu::copy(dst, src);
+  if (s.storage() == dst.storage()) s = to_dtype(s, s.dtype(), true);
+  DC_DISPATCH(dst, copy, dst, s);
 }
 
 void fill_(const Array& dst, double value) {
-  require_cpu("fill_", dst);
   dst.storage()->bump_version();
-  cpu::fill(dst, value);
+  DC_DISPATCH(dst, fill, dst, value);
 }
 
 Array scalar_array(double value, DType dtype, Device device) {
-  Array out = Array::empty({}, dtype, Device{});
-  cpu::fill(out, value);
-  if (device.is_cpu()) return out;
-  fail<NotImplementedError>("scalar_array: device '", device.str(), "' is not supported yet");
+  Array out = Array::empty({}, dtype, device);
+  DC_DISPATCH(out, fill, out, value);
+  return out;
 }
 
 namespace {
@@ -67,7 +67,6 @@ template <class Kernel>
 Array run_broadcast(const char* op, const Array& a, const Array& b, DType compute, DType result,
                     Kernel kernel) {
   check_same_device(op, a, b);
-  require_cpu(op, a);
   Array out = Array::empty(a.shape() == b.shape() ? a.shape()
                                                   : broadcast_shapes(op, a.shape(), b.shape()),
                            result, a.device());
@@ -81,7 +80,7 @@ Array run_broadcast(const char* op, const Array& a, const Array& b, DType comput
 
 Array run_binary(const char* op, BinaryOp kind, const Array& a, const Array& b, DType dtype) {
   return run_broadcast(op, a, b, dtype, dtype, [kind](const Array& o, const Array& x, const Array& y) {
-    cpu::binary(kind, o, x, y);
+    DC_DISPATCH(o, binary, kind, o, x, y);
   });
 }
 
@@ -100,23 +99,21 @@ Array bitwise(const char* op, BinaryOp kind, const Array& a, const Array& b) {
 Array compare(const char* op, CompareOp kind, const Array& a, const Array& b) {
   return run_broadcast(op, a, b, promote_types(op, a.dtype(), b.dtype()), DType::Bool,
                        [kind](const Array& o, const Array& x, const Array& y) {
-                         cpu::compare(kind, o, x, y);
+                         DC_DISPATCH(o, compare, kind, o, x, y);
                        });
 }
 
 // Math functions compute in floating point: bool/int64 inputs become float32.
 Array unary_float(const char* op, UnaryOp kind, const Array& a) {
-  require_cpu(op, a);
   Array x = is_floating(a.dtype()) ? a : to_dtype(a, DType::Float32);
   Array out = Array::empty(a.shape(), x.dtype(), a.device());
-  cpu::unary(kind, out, x);
+  DC_DISPATCH(a, unary, kind, out, x);
   return out;
 }
 
 Array unary_same(const char* op, UnaryOp kind, const Array& a) {
-  require_cpu(op, a);
   Array out = Array::empty(a.shape(), kind == UnaryOp::IsNan ? DType::Bool : a.dtype(), a.device());
-  cpu::unary(kind, out, a);
+  DC_DISPATCH(a, unary, kind, out, a);
   return out;
 }
 
@@ -137,8 +134,10 @@ Array pow(const Array& a, const Array& b) {
   DType t = promote_types("pow", a.dtype(), b.dtype());
   if (t == DType::Bool) t = DType::Int64;
   if (t == DType::Int64) {
-    require_cpu("pow", b);
-    Array e = contiguous(to_dtype(b, DType::Int64));
+    check_same_device("pow", a, b);
+    // The host reads the exponents (a GPU exponent through a copy): this
+    // check must raise before the kernel runs.
+    Array e = contiguous(to_device(to_dtype(b, DType::Int64), Device{}));
     const int64_t* p = e.data<int64_t>();
     for (int64_t i = 0, n = e.numel(); i < n; ++i)
       if (p[i] < 0) fail<RuntimeError>("pow: integers to negative integer powers are not allowed (exponent ", p[i], ")");
@@ -190,7 +189,6 @@ Array tanh(const Array& a) { return unary_float("tanh", UnaryOp::Tanh, a); }
 Array sigmoid(const Array& a) { return unary_float("sigmoid", UnaryOp::Sigmoid, a); }
 
 Array clamp(const Array& a, std::optional<double> min, std::optional<double> max) {
-  require_cpu("clamp", a);
   require_not_bool("clamp", a);
   if (!min && !max) fail<ValueError>("clamp: at least one of min and max must be given");
   // Float bounds on an integer tensor give a float32 result, as PyTorch.
@@ -198,7 +196,7 @@ Array clamp(const Array& a, std::optional<double> min, std::optional<double> max
   bool frac = (min && !integral(*min)) || (max && !integral(*max));
   Array x = (!is_floating(a.dtype()) && frac) ? to_dtype(a, DType::Float32) : a;
   Array out = Array::empty(a.shape(), x.dtype(), a.device());
-  cpu::clamp(out, x, min, max);
+  DC_DISPATCH(a, clamp, out, x, min, max);
   return out;
 }
 
@@ -207,12 +205,11 @@ Array where(const Array& cond, const Array& a, const Array& b) {
     fail<TypeError>("where: condition must be a bool tensor, got ", dtype_name(cond.dtype()));
   check_same_device("where", cond, a);
   check_same_device("where", a, b);
-  require_cpu("where", cond);
   DType t = promote_types("where", a.dtype(), b.dtype());
   Shape shape = broadcast_shapes("where", cond.shape(),
                                  broadcast_shapes("where", a.shape(), b.shape()));
   Array out = Array::empty(shape, t, a.device());
-  cpu::where(out, cond, to_dtype(a, t), to_dtype(b, t));
+  DC_DISPATCH(out, where, out, cond, to_dtype(a, t), to_dtype(b, t));
   return out;
 }
 

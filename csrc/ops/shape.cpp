@@ -1,6 +1,5 @@
 #include "ops/shape.h"
 #include <algorithm>
-#include "ops/checks.h"
 #include "ops/elementwise.h"
 
 namespace dc {
@@ -231,7 +230,6 @@ Array cat(const std::vector<Array>& arrays, int64_t dim) {
                          " (position ", i, ")");
     shape[d] += x.shape()[d];
   }
-  require_cpu("cat", first);
   Array out = Array::empty(shape, dtype, first.device());
   int64_t at = 0;
   for (const Array& x : arrays) {

@@ -15,10 +15,16 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full"
            "get_rng_state", "set_rng_state", "get_num_threads", "set_num_threads"]
 
 
+def _device(device):
+    """The native device a creation function makes its tensor on."""
+    return (get_default_device() if device is None else to_device(device))._c
+
+
 def _finish(array, device, requires_grad):
-    dev = get_default_device() if device is None else to_device(device)
-    if dev.type != "cpu":
-        array = _C.to_device(array, dev._c)
+    """The tensor of `array`, moved to `device` unless it was made there."""
+    dev = _device(device)
+    if array.device != dev:
+        array = _C.to_device(array, dev)
     t = Tensor._make(array)
     if requires_grad:
         t.requires_grad = True
@@ -80,7 +86,7 @@ def from_numpy(a):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.empty(_shape("empty", size), _default(dtype, "empty")._c, _C.Device(0, 0)),
+    return _finish(_C.empty(_shape("empty", size), _default(dtype, "empty")._c, _device(device)),
                    device, requires_grad)
 
 
@@ -89,18 +95,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         dtype = bool_ if isinstance(fill_value, bool) else \
             int64 if isinstance(fill_value, numbers.Integral) else float32
     dtype = to_dtype(dtype, "full")
-    return _finish(_C.full(_shape("full", (size,)), float(fill_value), dtype._c, _C.Device(0, 0)),
+    return _finish(_C.full(_shape("full", (size,)), float(fill_value), dtype._c, _device(device)),
                    device, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_C.full(_shape("zeros", size), 0.0, _default(dtype, "zeros")._c,
-                           _C.Device(0, 0)), device, requires_grad)
+                           _device(device)), device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
     return _finish(_C.full(_shape("ones", size), 1.0, _default(dtype, "ones")._c,
-                           _C.Device(0, 0)), device, requires_grad)
+                           _device(device)), device, requires_grad)
 
 
 def _like(t, dtype, device):
@@ -135,7 +141,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = float32 if any(isinstance(v, float) for v in vals) else int64
     dtype = to_dtype(dtype, "arange")
-    return _finish(_C.arange(float(start), float(end), float(step), dtype._c, _C.Device(0, 0)),
+    return _finish(_C.arange(float(start), float(end), float(step), dtype._c, _device(device)),
                    device, requires_grad)
 
 
@@ -155,12 +161,12 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 
 
 def rand(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.rand(_shape("rand", size), _default(dtype, "rand")._c, _C.Device(0, 0)),
+    return _finish(_C.rand(_shape("rand", size), _default(dtype, "rand")._c, _device(device)),
                    device, requires_grad)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False):
-    return _finish(_C.randn(_shape("randn", size), _default(dtype, "randn")._c, _C.Device(0, 0)),
+    return _finish(_C.randn(_shape("randn", size), _default(dtype, "randn")._c, _device(device)),
                    device, requires_grad)
 
 
@@ -181,7 +187,7 @@ def randint(low, high=None, size=None, dtype=None, device=None):
             raise TypeError("randint: missing the size argument, e.g. randint(0, 10, (3,))")
         low, high, size = 0, low, high
     return _finish(_C.randint(int(low), int(high), _shape("randint", (size,)),
-                              _default(dtype, "randint", int64)._c, _C.Device(0, 0)), device,
+                              _default(dtype, "randint", int64)._c, _device(device)), device,
                    False)
 
 
@@ -206,7 +212,7 @@ def seed():
 
 def get_rng_state():
     """The generator's (seed, offset), restorable with set_rng_state."""
-    return tensor(list(_C.get_rng_state()), dtype=int64)
+    return tensor(list(_C.get_rng_state()), dtype=int64, device="cpu")
 
 
 def set_rng_state(state):

@@ -232,10 +232,18 @@ class Tensor:
             else:
                 raise TypeError(f"to: expected a dtype, a device or a tensor, got {a!r}")
         out = self
-        if dtype is not None and _to_dtype(dtype, "to") is not self.dtype:
-            out = out._cast(_to_dtype(dtype, "to"))
-        if device is not None and _to_device(device) != self.device:
-            out = out._move(_to_device(device))
+        dtype = None if dtype is None or _to_dtype(dtype, "to") is self.dtype \
+            else _to_dtype(dtype, "to")
+        device = None if device is None or _to_device(device) == self.device \
+            else _to_device(device)
+        # Convert on the GPU side of a move: the faster device does the cast.
+        if dtype is not None and (device is None or self.is_cuda):
+            out = out._cast(dtype)
+            dtype = None
+        if device is not None:
+            out = out._move(device)
+        if dtype is not None:
+            out = out._cast(dtype)
         if copy and out is self:
             out = self.clone()
         return out

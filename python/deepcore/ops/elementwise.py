@@ -20,20 +20,21 @@ _make = Tensor._make
 
 
 def _scalar_tensor(x, like):
+    """A 0-d tensor holding Python number x on `like`'s device (None if x is no number)."""
     if isinstance(x, (bool, np.bool_)):
         dt = like.dtype
     elif isinstance(x, numbers.Integral):
         dt = int64 if like.dtype is bool_ else like.dtype
-        if builtins.abs(int(x)) > 2 ** 53 and dt is int64:
-            return _make(_C.from_numpy(np.array(int(x), dtype=np.int64)))
+        if builtins.abs(int(x)) > 2 ** 53 and dt is int64:  # not exact as a double
+            s = _C.from_numpy(np.array(int(x), dtype=np.int64))
+            return _make(s if like._a.device.type == 0 else _C.to_device(s, like._a.device))
     elif isinstance(x, numbers.Real):
         dt = like.dtype if like.dtype.is_floating_point else float32
     else:
         return None
-    s = _C.scalar(float(x), dt._c)
-    if like._a.device.type != 0:
-        s = _C.to_device(s, like._a.device)
-    return _make(s)
+    dev = like._a.device
+    # A GPU scalar is filled on the device: no host buffer, no copy.
+    return _make(_C.scalar(float(x), dt._c) if dev.type == 0 else _C.full([], float(x), dt._c, dev))
 
 
 def _operand(x, like):
@@ -42,7 +43,7 @@ def _operand(x, like):
         return x
     if isinstance(x, np.ndarray):
         from .._creation import tensor
-        return tensor(x)
+        return tensor(x, device=like.device)
     return _scalar_tensor(x, like)
 
 
@@ -362,7 +363,7 @@ class Where(Function):
     @staticmethod
     def backward(ctx, grad):
         sa, sb = ctx.shapes
-        zero = _make(_C.scalar(0.0, grad._a.dtype))
+        zero = _scalar_tensor(0.0, grad)
         ga = sum_to(where(ctx.cond, grad, zero), sa) if ctx.needs_input_grad[1] else None
         gb = sum_to(where(ctx.cond, zero, grad), sb) if ctx.needs_input_grad[2] else None
         return None, ga, gb
@@ -480,6 +481,10 @@ def zero_(self):
 def fill_(self, value):
     _check_inplace(self, "fill_")
     if isinstance(value, Tensor):
+        if value.device == self.device and value.numel() == 1:
+            # Broadcast from the device: no round trip through the host.
+            _C.copy_(self._a, _C.reshape(value._a, []))
+            return self
         value = value.item()
     _C.fill_(self._a, float(value))
     return self

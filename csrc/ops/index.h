@@ -16,6 +16,17 @@ namespace dc {
 
 using Indices = std::vector<std::optional<Array>>;
 
+// The geometry of a[indices], worked out by ops/index.cpp for the kernels
+// (cpu/index.h, cuda/index.h). The index arrays are on a's device.
+struct IndexPlan {
+  Shape bshape;              // broadcast shape B of the index arrays
+  std::vector<int64_t> dims; // the indexed dims of a, ascending
+  std::vector<Array> idx;    // their int64 index arrays, viewed with shape B (stride 0 to broadcast)
+  std::vector<int64_t> rest; // the other dims of a, in order
+  int64_t b_at = 0;          // the result's dims: rest[:b_at], then B, then rest[b_at:]
+  Shape result_shape;
+};
+
 // a[indices] (always a new array). IndexError for a non-int64 index, an
 // index out of range, indices that do not broadcast, or too many indices.
 Array index(const Array& a, const Indices& indices);

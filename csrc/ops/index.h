@@ -6,7 +6,9 @@
 // leading dim of `a` (missing trailing entries mean "the whole dim"); the
 // int64 arrays broadcast together to a shape B; the result has B in place of
 // the indexed dims when those are adjacent, else B first, then the other
-// dims in order. Negative indices count from the end.
+// dims in order. Negative indices count from the end. Index arrays live on
+// a's device or on the CPU (copied over, as PyTorch does for x[cpu_index]);
+// gather and scatter_add_ want every operand on one device.
 #pragma once
 #include <optional>
 #include <vector>
@@ -32,7 +34,8 @@ struct IndexPlan {
 Array index(const Array& a, const Indices& indices);
 // a[indices] = values (values broadcast to the shape of a[indices] and of a's
 // dtype); with accumulate, a[indices] += values, summing duplicate indices
-// in a fixed order. Bumps a's storage version.
+// in a fixed order on the CPU (on a GPU with atomic adds, in an unspecified
+// order, as PyTorch's default). Bumps a's storage version.
 void index_put_(const Array& a, const Indices& indices, const Array& values, bool accumulate);
 // The positions of non-zero elements, one row per element: (n, a.ndim) int64.
 Array nonzero(const Array& a);

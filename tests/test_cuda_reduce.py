@@ -305,7 +305,7 @@ def _grads(a, device, f):
 
 @needs_gpu
 @pytest.mark.parametrize("name, f", [
-    ("sum", lambda x: (dc.sum(x, 1) * dc.arange(4.0, dtype=dc.float64, device=x.device)).sum()),
+    ("sum", lambda x: (dc.sum(x, 1) * dc.arange(5.0, dtype=dc.float64, device=x.device)).sum()),
     ("mean", lambda x: dc.mean(x, (0, 2), keepdim=True).sum()),
     ("var", lambda x: dc.var(x, 1).sum()),
     ("std", lambda x: dc.std(x, (0, 1)).sum()),

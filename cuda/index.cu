@@ -189,7 +189,8 @@ struct ShapeArg {
 // each round the 256 threads hold 256 consecutive elements, ranked by ballot.
 template <class T>
 __global__ void fill_nonzero_kernel(const T* __restrict__ x, int64_t n,
-                                    const int64_t* __restrict__ offsets, ShapeArg shape,
+                                    const int64_t* __restrict__ offsets,
+                                    const __grid_constant__ ShapeArg shape,
                                     int64_t* __restrict__ out) {
   __shared__ int warp_count[2][kThreads / kWarp];
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;

@@ -23,7 +23,8 @@
 // an output position its offset in the contiguous output.
 // Kernels:
 //  - row: the reduced dims hold the smallest stride (sum over the last dim,
-//    full reductions). One warp (K <= 512) or one 256-thread block per output;
+//    full reductions). One warp per output (K <= 512, or 8192+ outputs, which
+//    fill the GPU on their own), else one 256-thread block per output;
 //    lanes stride over the reduced positions, then a warp-shuffle tree (and
 //    shared memory across warps) combines the lanes.
 //  - column: a kept dim holds the smallest stride (sum over dim 0 of (N, F)),
@@ -51,6 +52,7 @@ namespace {
 constexpr int kWarp = 32;
 constexpr int kColX = 32, kColY = 8;     // column kernel block
 constexpr int64_t kWarpMaxK = 512;       // up to this many reduced elements per task: one warp
+constexpr int64_t kManyTasks = 8192;     // or this many tasks: a warp each still fills the GPU
 constexpr int64_t kTargetBlocks = 512;   // enough blocks to fill a large GPU
 constexpr int64_t kChunkRow = 4096;      // least elements per chunk of a split row reduction
 constexpr int64_t kChunkCol = 256;       // least reduced positions per column chunk
@@ -440,7 +442,7 @@ void run(const char* op, const R& r, const Array& out, const Array& a,
     const dim3 grid(static_cast<unsigned>(std::min(ceil_div(M, kColX), kMaxBlocks)),
                     static_cast<unsigned>(chunks));
     column_kernel<<<grid, dim3(kColX, kColY), 0, s>>>(r, x, kept, red, M, K, chunks, partial);
-  } else if (K / chunks <= kWarpMaxK) {
+  } else if (K / chunks <= kWarpMaxK || M * chunks >= kManyTasks) {
     const int64_t blocks = std::min(ceil_div(M * chunks, kThreads / kWarp), kMaxBlocks);
     row_kernel<R, kWarp><<<static_cast<unsigned>(blocks), kThreads, 0, s>>>(r, x, kept, red, M, K,
                                                                             chunks, partial);

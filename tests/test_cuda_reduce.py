@@ -208,6 +208,17 @@ def test_few_outputs_long_reductions():
 
 
 @needs_gpu
+def test_many_long_rows():
+    # 9000 outputs of 700 elements: a warp per output although K > 512.
+    a = values((9000, 700), "float32", seed=19)
+    c, g = gpu_view(a, "contig")
+    for op, (fn, _) in OPS.items():
+        same(fn(g, 1, False), fn(c, 1, False), 1e-5, 1e-6)
+    same(dc.argmax(g, 1), dc.argmax(c, 1))
+    same(dc.min(g, 1).indices, dc.min(c, 1).indices)
+
+
+@needs_gpu
 def test_int_and_bool_sums():
     big = np.array([2 ** 62, 2 ** 62, 2 ** 62, -5] * 1000, dtype=np.int64)  # wraps as the CPU
     c, g = gpu_view(big, "contig")

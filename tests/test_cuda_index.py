@@ -294,6 +294,8 @@ def test_devices():
     with pytest.raises(RuntimeError, match="cpu.*cuda:0|cuda:0.*cpu"):
         g.index_put_((ig,), dc.ones(2, device="cpu"), True)
     assert g[_i([3], "cpu")].device.type == "cuda"
+    g.index_put_((_i([0, 9], "cpu"),), dc.tensor(-1.0, device="cpu"), False)  # 0-d CPU value
+    assert g.cpu().tolist() == [-1.0] + list(range(1, 9)) + [-1.0]
 
 
 @needs_gpu

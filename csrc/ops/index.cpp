@@ -3,8 +3,8 @@
 //
 // Devices: gather and scatter_add_ want every operand on one device. a[i]
 // and index_put_ also take CPU index arrays for a GPU tensor (range-checked
-// on the CPU, then copied to the GPU), as PyTorch does; an index on a GPU
-// for a CPU tensor, or on another GPU, raises.
+// on the CPU, then copied to the GPU), and index_put_ a 0-d CPU value, as
+// PyTorch does; an index on a GPU for a CPU tensor, or on another GPU, raises.
 #include "ops/index.h"
 #include <algorithm>
 #include <string>
@@ -107,7 +107,10 @@ Array index(const Array& a, const Indices& indices) {
   return out;
 }
 
-void index_put_(const Array& a, const Indices& indices, const Array& values, bool accumulate) {
+void index_put_(const Array& a, const Indices& indices, const Array& values_in, bool accumulate) {
+  // A 0-d CPU value is copied to a's device, as PyTorch does.
+  const bool scalar_from_cpu = values_in.ndim() == 0 && values_in.device().is_cpu();
+  const Array values = scalar_from_cpu ? to_device(values_in, a.device()) : values_in;
   check_same_device("index_put_", a, values);
   IndexPlan p = make_plan("index_put_", a, indices);
   if (values.dtype() != a.dtype())

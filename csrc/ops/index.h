@@ -7,8 +7,9 @@
 // int64 arrays broadcast together to a shape B; the result has B in place of
 // the indexed dims when those are adjacent, else B first, then the other
 // dims in order. Negative indices count from the end. Index arrays live on
-// a's device or on the CPU (copied over, as PyTorch does for x[cpu_index]);
-// gather and scatter_add_ want every operand on one device.
+// a's device or on the CPU (copied over, as PyTorch does for x[cpu_index]),
+// so may index_put_'s value when 0-d; gather and scatter_add_ want every
+// operand on one device.
 #pragma once
 #include <optional>
 #include <vector>

@@ -3,18 +3,9 @@
 #pragma once
 #include <vector>
 #include "core/array.h"
+#include "ops/index.h"  // IndexPlan
 
 namespace dc::cpu {
-
-// The geometry of a[indices], worked out by ops/index.cpp.
-struct IndexPlan {
-  Shape bshape;              // broadcast shape B of the index arrays
-  std::vector<int64_t> dims; // the indexed dims of a, ascending
-  std::vector<Array> idx;    // their int64 index arrays, viewed with shape B (stride 0 to broadcast)
-  std::vector<int64_t> rest; // the other dims of a, in order
-  int64_t b_at = 0;          // the result's dims: rest[:b_at], then B, then rest[b_at:]
-  Shape result_shape;
-};
 
 // out = a[plan] (out has plan.result_shape).
 void index(const Array& out, const Array& a, const IndexPlan& plan);

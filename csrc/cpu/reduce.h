@@ -6,10 +6,9 @@
 #pragma once
 #include <vector>
 #include "core/array.h"
+#include "ops/reduce.h"
 
 namespace dc::cpu {
-
-enum class ReduceOp { Sum, Mean, Max, Min, All, Any, Var, Std };
 
 // out = op over the flagged dims of a. Sum of bool/int64 writes int64; All/Any
 // write bool; the others write a's dtype. `correction` is used by Var/Std only.

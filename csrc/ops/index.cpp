@@ -1,10 +1,17 @@
 // Checks and dispatch for the indexing ops (see index.h). Every index value
 // is range-checked here, before a kernel runs.
+//
+// Devices: gather and scatter_add_ want every operand on one device. a[i]
+// and index_put_ also take CPU index arrays for a GPU tensor (range-checked
+// on the CPU, then copied to the GPU), and index_put_ a 0-d CPU value, as
+// PyTorch does; an index on a GPU for a CPU tensor, or on another GPU, raises.
 #include "ops/index.h"
 #include <algorithm>
 #include <string>
+#include "../../cuda/index.h"  // the repo root is not on the include path
 #include "cpu/index.h"
 #include "ops/checks.h"
+#include "ops/creation.h"
 #include "ops/elementwise.h"
 
 namespace dc {
@@ -33,18 +40,20 @@ void check_no_internal_overlap(const char* op, const Array& a) {
 }
 
 // The geometry of a[indices], with every check done.
-cpu::IndexPlan make_plan(const char* op, const Array& a, const Indices& indices) {
-  require_cpu(op, a);
+IndexPlan make_plan(const char* op, const Array& a, const Indices& indices) {
   if (static_cast<int64_t>(indices.size()) > a.ndim())
     fail<IndexError>(op, ": too many indices for tensor of dimension ", a.ndim(), " (got ",
                      indices.size(), ")");
-  cpu::IndexPlan p;
+  IndexPlan p;
   std::vector<const Array*> idx;
   size_t nd = 0;
   for (size_t d = 0; d < indices.size(); ++d) {
     if (!indices[d]) continue;
     const Array& ix = *indices[d];
-    check_same_device(op, a, ix);
+    if (ix.device() != a.device() && !ix.device().is_cpu())
+      fail<RuntimeError>(op, ": indices should be either on cpu or on the same device as the "
+                             "indexed tensor ('", a.device().str(), "'), got an index on '",
+                         ix.device().str(), "'");
     if (ix.dtype() != DType::Int64)
       fail<IndexError>(op, ": tensors used as indices must be int64 (convert bool masks with "
                            "nonzero), got ", dtype_name(ix.dtype()), " for dimension ", d);
@@ -72,9 +81,9 @@ cpu::IndexPlan make_plan(const char* op, const Array& a, const Indices& indices)
   for (size_t j = 0; j < idx.size(); ++j) {
     const int64_t d = p.dims[j], n = a.shape()[d];
     int64_t bad = 0;
-    if (cpu::find_out_of_range(*idx[j], -n, n, &bad))
+    if (DC_DISPATCH(*idx[j], find_out_of_range, *idx[j], -n, n, &bad))
       fail<IndexError>(op, ": index ", bad, " is out of bounds for dimension ", d, " with size ", n);
-    p.idx.push_back(broadcast_view(*idx[j], b));
+    p.idx.push_back(broadcast_view(to_device(*idx[j], a.device()), b));
   }
   for (int64_t d = 0; d < a.ndim(); ++d)
     if (std::find(p.dims.begin(), p.dims.end(), d) == p.dims.end()) p.rest.push_back(d);
@@ -92,15 +101,18 @@ cpu::IndexPlan make_plan(const char* op, const Array& a, const Indices& indices)
 }  // namespace
 
 Array index(const Array& a, const Indices& indices) {
-  cpu::IndexPlan p = make_plan("index", a, indices);
+  IndexPlan p = make_plan("index", a, indices);
   Array out = Array::empty(p.result_shape, a.dtype(), a.device());
-  cpu::index(out, a, p);
+  DC_DISPATCH(a, index, out, a, p);
   return out;
 }
 
-void index_put_(const Array& a, const Indices& indices, const Array& values, bool accumulate) {
+void index_put_(const Array& a, const Indices& indices, const Array& values_in, bool accumulate) {
+  // A 0-d CPU value is copied to a's device, as PyTorch does.
+  const bool scalar_from_cpu = values_in.ndim() == 0 && values_in.device().is_cpu();
+  const Array values = scalar_from_cpu ? to_device(values_in, a.device()) : values_in;
   check_same_device("index_put_", a, values);
-  cpu::IndexPlan p = make_plan("index_put_", a, indices);
+  IndexPlan p = make_plan("index_put_", a, indices);
   if (values.dtype() != a.dtype())
     fail<TypeError>("index_put_: values of dtype ", dtype_name(values.dtype()),
                     " cannot be put into a tensor of dtype ", dtype_name(a.dtype()),
@@ -118,16 +130,14 @@ void index_put_(const Array& a, const Indices& indices, const Array& values, boo
   a.storage()->bump_version();
   // Values that alias a (x[i] = x[j]) are read from a copy.
   const Array v = values.storage() == a.storage() ? to_dtype(values, values.dtype(), true) : values;
-  cpu::index_put(a, broadcast_view(v, r), p, accumulate);
+  DC_DISPATCH(a, index_put, a, broadcast_view(v, r), p, accumulate);
 }
 
 Array nonzero(const Array& a) {
-  require_cpu("nonzero", a);
-  return cpu::nonzero(contiguous(a));
+  return DC_DISPATCH(a, nonzero, contiguous(a));
 }
 
 Array gather(const Array& a, int64_t dim, const Array& index) {
-  require_cpu("gather", a);
   check_same_device("gather", a, index);
   const int64_t d = wrap_dim("gather", dim, a.ndim());
   if (index.dtype() != DType::Int64)
@@ -144,15 +154,14 @@ Array gather(const Array& a, int64_t dim, const Array& index) {
                        shape_str(a.shape()), " apart from dimension ", d);
   const int64_t n = a1.shape()[d];
   int64_t bad = 0;
-  if (cpu::find_out_of_range(index, 0, n, &bad))
+  if (DC_DISPATCH(index, find_out_of_range, index, 0, n, &bad))
     fail<IndexError>("gather: index ", bad, " is out of bounds for dimension ", d, " with size ", n);
   Array out = Array::empty(index.shape(), a.dtype(), a.device());
-  if (out.numel() > 0) cpu::gather(as_1d(out), a1, d, i1);
+  if (out.numel() > 0) DC_DISPATCH(a, gather, as_1d(out), a1, d, i1);
   return out;
 }
 
 void scatter_add_(const Array& a, int64_t dim, const Array& index, const Array& src) {
-  require_cpu("scatter_add_", a);
   check_same_device("scatter_add_", a, index);
   check_same_device("scatter_add_", a, src);
   const int64_t d = wrap_dim("scatter_add_", dim, a.ndim());
@@ -174,7 +183,7 @@ void scatter_add_(const Array& a, int64_t dim, const Array& index, const Array& 
                        shape_str(src.shape()), " (at dimension ", k, ")");
   const int64_t n = a1.shape()[d];
   int64_t bad = 0;
-  if (cpu::find_out_of_range(index, 0, n, &bad))
+  if (DC_DISPATCH(index, find_out_of_range, index, 0, n, &bad))
     fail<IndexError>("scatter_add_: index ", bad, " is out of bounds for dimension ", d,
                      " with size ", n);
   check_no_internal_overlap("scatter_add_", a);
@@ -184,7 +193,7 @@ void scatter_add_(const Array& a, int64_t dim, const Array& index, const Array& 
   auto own = [&](const Array& x) {
     return x.storage() == a.storage() ? as_1d(to_dtype(x, x.dtype(), true)) : x;
   };
-  cpu::scatter_add(a1, d, own(i1), own(s1));
+  DC_DISPATCH(a, scatter_add, a1, d, own(i1), own(s1));
 }
 
 }  // namespace dc

@@ -6,7 +6,10 @@
 // leading dim of `a` (missing trailing entries mean "the whole dim"); the
 // int64 arrays broadcast together to a shape B; the result has B in place of
 // the indexed dims when those are adjacent, else B first, then the other
-// dims in order. Negative indices count from the end.
+// dims in order. Negative indices count from the end. Index arrays live on
+// a's device or on the CPU (copied over, as PyTorch does for x[cpu_index]),
+// so may index_put_'s value when 0-d; gather and scatter_add_ want every
+// operand on one device.
 #pragma once
 #include <optional>
 #include <vector>
@@ -16,12 +19,24 @@ namespace dc {
 
 using Indices = std::vector<std::optional<Array>>;
 
+// The geometry of a[indices], worked out by ops/index.cpp for the kernels
+// (cpu/index.h, cuda/index.h). The index arrays are on a's device.
+struct IndexPlan {
+  Shape bshape;              // broadcast shape B of the index arrays
+  std::vector<int64_t> dims; // the indexed dims of a, ascending
+  std::vector<Array> idx;    // their int64 index arrays, viewed with shape B (stride 0 to broadcast)
+  std::vector<int64_t> rest; // the other dims of a, in order
+  int64_t b_at = 0;          // the result's dims: rest[:b_at], then B, then rest[b_at:]
+  Shape result_shape;
+};
+
 // a[indices] (always a new array). IndexError for a non-int64 index, an
 // index out of range, indices that do not broadcast, or too many indices.
 Array index(const Array& a, const Indices& indices);
 // a[indices] = values (values broadcast to the shape of a[indices] and of a's
 // dtype); with accumulate, a[indices] += values, summing duplicate indices
-// in a fixed order. Bumps a's storage version.
+// in a fixed order on the CPU (on a GPU with atomic adds, in an unspecified
+// order, as PyTorch's default). Bumps a's storage version.
 void index_put_(const Array& a, const Indices& indices, const Array& values, bool accumulate);
 // The positions of non-zero elements, one row per element: (n, a.ndim) int64.
 Array nonzero(const Array& a);

@@ -1,5 +1,6 @@
 // Checks and dispatch for the reductions (see reduce.h).
 #include "ops/reduce.h"
+#include "../../cuda/reduce.h"  // the repo root is not on the include path
 #include "cpu/reduce.h"
 #include "ops/checks.h"
 
@@ -53,27 +54,25 @@ void require_nonempty(const char* op, const Array& a, const Plan& p, bool whole,
 
 // Checks, allocates the output and runs the kernel. `no_identity`: max/min
 // ops, which refuse an empty reduction.
-Array reduce_to(const char* op, cpu::ReduceOp kind, DType out_dtype, const Array& a,
+Array reduce_to(const char* op, ReduceOp kind, DType out_dtype, const Array& a,
                 const Dims& dims, bool keepdim, double correction = 0.0,
                 bool no_identity = false) {
-  require_cpu(op, a);
   Plan p = plan_reduction(op, a, dims, keepdim);
   if (no_identity) require_nonempty(op, a, p, is_whole(dims), /*index_error=*/false);
   Array out = Array::empty(p.out_shape, out_dtype, a.device());
-  cpu::reduce(kind, out, a, p.reduced, correction);
+  DC_DISPATCH(a, reduce, kind, out, a, p.reduced, correction);
   return out;
 }
 
 std::pair<Array, Array> arg_reduce(const char* op, bool is_max, bool with_values, const Array& a,
                                    std::optional<int64_t> dim, bool keepdim) {
-  require_cpu(op, a);
   Dims dims;
   if (dim) dims = std::vector<int64_t>{*dim};
   Plan p = plan_reduction(op, a, dims, keepdim);
   require_nonempty(op, a, p, !dim, /*index_error=*/true);
   Array values = with_values ? Array::empty(p.out_shape, a.dtype(), a.device()) : Array();
   Array indices = Array::empty(p.out_shape, DType::Int64, a.device());
-  cpu::arg_reduce(is_max, with_values ? &values : nullptr, indices, a, p.reduced);
+  DC_DISPATCH(a, arg_reduce, is_max, with_values ? &values : nullptr, indices, a, p.reduced);
   return {values, indices};
 }
 
@@ -81,38 +80,38 @@ std::pair<Array, Array> arg_reduce(const char* op, bool is_max, bool with_values
 
 Array sum(const Array& a, const Dims& dims, bool keepdim) {
   DType t = is_floating(a.dtype()) ? a.dtype() : DType::Int64;
-  return reduce_to("sum", cpu::ReduceOp::Sum, t, a, dims, keepdim);
+  return reduce_to("sum", ReduceOp::Sum, t, a, dims, keepdim);
 }
 
 Array mean(const Array& a, const Dims& dims, bool keepdim) {
   require_floating("mean", a);
-  return reduce_to("mean", cpu::ReduceOp::Mean, a.dtype(), a, dims, keepdim);
+  return reduce_to("mean", ReduceOp::Mean, a.dtype(), a, dims, keepdim);
 }
 
 Array var(const Array& a, const Dims& dims, double correction, bool keepdim) {
   require_floating("var", a);
-  return reduce_to("var", cpu::ReduceOp::Var, a.dtype(), a, dims, keepdim, correction);
+  return reduce_to("var", ReduceOp::Var, a.dtype(), a, dims, keepdim, correction);
 }
 
 Array stddev(const Array& a, const Dims& dims, double correction, bool keepdim) {
   require_floating("std", a);
-  return reduce_to("std", cpu::ReduceOp::Std, a.dtype(), a, dims, keepdim, correction);
+  return reduce_to("std", ReduceOp::Std, a.dtype(), a, dims, keepdim, correction);
 }
 
 Array amax(const Array& a, const Dims& dims, bool keepdim) {
-  return reduce_to("amax", cpu::ReduceOp::Max, a.dtype(), a, dims, keepdim, 0.0, true);
+  return reduce_to("amax", ReduceOp::Max, a.dtype(), a, dims, keepdim, 0.0, true);
 }
 
 Array amin(const Array& a, const Dims& dims, bool keepdim) {
-  return reduce_to("amin", cpu::ReduceOp::Min, a.dtype(), a, dims, keepdim, 0.0, true);
+  return reduce_to("amin", ReduceOp::Min, a.dtype(), a, dims, keepdim, 0.0, true);
 }
 
 Array all(const Array& a, const Dims& dims, bool keepdim) {
-  return reduce_to("all", cpu::ReduceOp::All, DType::Bool, a, dims, keepdim);
+  return reduce_to("all", ReduceOp::All, DType::Bool, a, dims, keepdim);
 }
 
 Array any(const Array& a, const Dims& dims, bool keepdim) {
-  return reduce_to("any", cpu::ReduceOp::Any, DType::Bool, a, dims, keepdim);
+  return reduce_to("any", ReduceOp::Any, DType::Bool, a, dims, keepdim);
 }
 Array argmax(const Array& a, std::optional<int64_t> dim, bool keepdim) {
   require_not_bool("argmax", a);

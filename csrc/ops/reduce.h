@@ -18,6 +18,9 @@ namespace dc {
 
 using Dims = std::optional<std::vector<int64_t>>;
 
+// What a reduction kernel computes (cpu::reduce and cuda::reduce share it).
+enum class ReduceOp { Sum, Mean, Max, Min, All, Any, Var, Std };
+
 Array sum(const Array& a, const Dims& dims, bool keepdim);
 Array mean(const Array& a, const Dims& dims, bool keepdim);
 // Sum of squared deviations / max(0, n - correction): correction 1 is the

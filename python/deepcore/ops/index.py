@@ -43,6 +43,16 @@ def _apply(fn, x, *args):
     return fn.forward(None, x, *args)
 
 
+def _on_device(a, like):
+    """Native array `a` moved to the device of native array `like` (if elsewhere)."""
+    return a if a.device == like.device else _C.to_device(a, like.device)
+
+
+def _scalar(value, like):
+    """A 0-d native array holding `value` with `like`'s dtype, on its device."""
+    return _on_device(_C.from_numpy(np.array(value, dtype=like.dtype._np)), like._a)
+
+
 def _wrap_dim(op, dim, ndim):
     n = max(ndim, 1)
     dim = operator.index(dim)
@@ -280,7 +290,8 @@ def __getitem__(self, key):
 
 def _value(x, value, op):
     """The native array to write into x: a tensor (leading size-1 dims dropped, as
-    PyTorch) or a number converted to x's dtype."""
+    PyTorch; a CPU tensor is copied to x's device, as copy_ would) or a number
+    converted to x's dtype, on x's device."""
     if isinstance(value, Tensor):
         if value._requires_grad and grad_mode.state.enabled:
             raise RuntimeError(f"{op}: assigning a tensor that requires grad in place would "
@@ -288,9 +299,10 @@ def _value(x, value, op):
         shape, k = value.shape, 0
         while k < len(shape) and shape[k] == 1:
             k += 1
-        return _C.reshape(value._a, list(shape[k:])) if k else value._a
+        v = _C.reshape(value._a, list(shape[k:])) if k else value._a
+        return _on_device(v, x._a) if v.device.type == 0 else v
     if isinstance(value, (bool, np.bool_, numbers.Real)):
-        return _C.from_numpy(np.array(value, dtype=x.dtype._np))
+        return _scalar(value, x)
     raise TypeError(f"{op}: can't assign a {type(value).__name__} to a tensor (expected a "
                     "number or a tensor)")
 
@@ -434,7 +446,7 @@ def take_along_dim(input, indices, dim=None):
                 indices = expand(indices, idx_shape)
     n = input.shape[d] if input.ndim else 1
     idx = indices._a
-    idx = _C.where(_C.lt(idx, _C.scalar(0.0, int64._c)), _C.add(idx, _C.scalar(n, int64._c)), idx)
+    idx = _C.where(_C.lt(idx, _scalar(0, indices)), _C.add(idx, _scalar(n, indices)), idx)
     return gather(input, d, _make(idx))
 
 
@@ -447,7 +459,7 @@ def index_select(input, dim, index):
     d = _wrap_dim("index_select", dim, input.ndim)
     idx = index._a if index.ndim else _C.reshape(index._a, [1])
     if idx.numel():
-        lo = _C.to_numpy(idx).min()
+        lo = _C.amin(idx, None, False).item()  # one value read back, on any device
         if lo < 0:
             raise IndexError(f"index_select: index {lo} is out of range (indices must be in "
                              f"[0, {input.shape[d] if input.ndim else 1}))")
@@ -471,13 +483,13 @@ class MaskedFill(Function):
         if isinstance(value, Tensor):
             v = _C.to_dtype(value._a, x._a.dtype)
         else:
-            v = _C.from_numpy(np.array(value, dtype=x.dtype._np))
+            v = _scalar(value, x)
         return _make(_C.where(mask._a, v, x._a))
 
     @staticmethod
     def backward(ctx, grad):
         mask, = ctx.saved_tensors
-        zero = _C.scalar(0.0, grad._a.dtype)
+        zero = _scalar(0, grad)
         gx = gv = None
         if ctx.needs_input_grad[0]:
             gx = sum_to(_make(_C.where(mask._a, zero, grad._a)), ctx.shape)

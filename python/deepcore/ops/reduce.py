@@ -28,6 +28,12 @@ def _apply(fn, x, *args):
     return fn.forward(None, x, *args)
 
 
+def _scalar(value, like):
+    """A 0-d native array of `like`'s dtype and device."""
+    s = _C.scalar(value, like.dtype)
+    return s if like.device.type == 0 else _C.to_device(s, like.device)
+
+
 def _check(op, x):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor as input, got {type(x).__name__}")
@@ -327,8 +333,7 @@ class LogSumExp(Function):
             # log sum exp(x) = m + log sum exp(x - m) with m the max, so exp never
             # overflows; an infinite m is replaced by 0 (all -inf gives -inf).
             m = _C.amax(a, dims, True)
-            inf = _C.scalar(math.inf, m.dtype)
-            m = _C.where(_C.eq(_C.abs(m), inf), _C.scalar(0.0, m.dtype), m)
+            m = _C.where(_C.eq(_C.abs(m), _scalar(math.inf, m)), _scalar(0.0, m), m)
             out_k = _C.add(_C.log(_C.sum(_C.exp(_C.sub(a, m)), dims, True)), m)
         out = _make(out_k)
         if ctx:

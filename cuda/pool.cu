@@ -22,6 +22,10 @@
 //   may point anywhere in the plane. Collisions only occur where windows
 //   overlap (stride < kernel) and the same pixel is the maximum of several;
 //   their sum order, and so its last bit, may then vary from run to run.
+//
+// Status: written without a GPU; checked by running the kernels on the host
+// (launches emulated) against cpu/pool.cpp: equal bit for bit except max
+// backward's atomic sums. Not measured yet.
 #include <algorithm>
 #include <limits>
 #include "check.cuh"

@@ -1,6 +1,7 @@
-"""conv2d forward and forward+backward against PyTorch CPU, in one process.
+"""conv2d forward and forward+backward against PyTorch, in one process.
 
     python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown] [--only TEXT]
+    python bench/conv.py --device cuda [--repeat 15] [--only TEXT]
 
 Layers: the two convolutions of the small MNIST CNN (batch 128: 1->16 3x3 on
 28x28, 16->32 3x3 on 26x26), a 64->64 3x3 padding-1 layer on 56x56 (batch
@@ -13,6 +14,14 @@ machines are shared: both then see the same load); GFLOP/s count forward as 2*N*
 forward+backward as 3x that; ratio = deepcore time / torch time (< 1: deepcore
 faster). --breakdown adds where deepcore's time goes (thread-seconds in
 im2col, the GEMMs, col2im and the bias passes, from the kernel's counters).
+
+--device cuda runs the same layers plus two ResNet-50 3x3 layers at batch 64
+(64->64 on 56x56 and 256->256 on 14x14, padding 1) on the GPU against
+torch.nn.functional.conv2d on the GPU (cuDNN with cudnn.benchmark, TF32 off in
+both libraries: a float32 comparison). Each library's output and gradients
+are first checked against torch's; each timed sample runs the pass enough
+times to last ~5 ms between two device synchronisations, and the table gives
+the median per pass. Without a GPU (or a CUDA build) it says so and exits.
 """
 import argparse
 import platform
@@ -63,7 +72,7 @@ def median_ms(fns, repeat, min_time=0.2):
     return [statistics.median(ts) * 1e3 for ts in times]
 
 
-def make_cases(lib, conv, tensor, xshape, co, k, stride, padding):
+def make_cases(lib, conv, tensor, xshape, co, k, stride, padding, with_tensors=False):
     rng = np.random.default_rng(0)
     x = tensor(rng.standard_normal(xshape, dtype=np.float32))
     w = tensor(rng.standard_normal((co, xshape[1], k, k), dtype=np.float32) * 0.1)
@@ -81,16 +90,116 @@ def make_cases(lib, conv, tensor, xshape, co, k, stride, padding):
             t.grad = None
         conv(x, w, b, stride, padding).backward(g)
 
+    if with_tensors:
+        return fwd, fwd_bwd, (x, w, b)
     return fwd, fwd_bwd
+
+
+CUDA_LAYERS = LAYERS + [
+    ("resnet 64x64x56x56 64->64 3x3 pad 1", (64, 64, 56, 56), (64, 3), 1, 1),
+    ("resnet 64x256x14x14 256->256 3x3 pad 1", (64, 256, 14, 14), (256, 3), 1, 1),
+]
+
+
+def median_ms_synced(fns, syncs, repeat, target_s=0.005):
+    """Median ms per call of each function on the GPU: a sample is `inner`
+    calls between two synchronisations (inner chosen so that a sample lasts
+    ~target_s), samples taken in turns as median_ms."""
+    inner = []
+    for fn, sync in zip(fns, syncs):
+        for _ in range(3):  # warm-up: allocator cache, cuDNN's algorithm search
+            fn()
+        sync()
+        t0 = time.perf_counter()
+        fn()
+        sync()
+        inner.append(max(1, min(1000, int(target_s / max(time.perf_counter() - t0, 1e-6)))))
+    times = [[] for _ in fns]
+    for _ in range(repeat):
+        for fn, sync, n, ts in zip(fns, syncs, inner, times):
+            sync()
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            sync()
+            ts.append((time.perf_counter() - t0) / n)
+    return [statistics.median(ts) * 1e3 for ts in times]
+
+
+def check_against_torch(name, dc_tensors, t_tensors):
+    """deepcore's output and gradients (after one fwd_bwd) against torch's, in
+    float32 relative to each array's largest magnitude; raises on a mismatch."""
+    labels = ("grad input", "grad weight", "grad bias")
+    for label, a, b in zip(labels, dc_tensors, t_tensors):
+        got = a.grad.cpu().numpy().astype(np.float64)
+        want = b.grad.detach().cpu().numpy().astype(np.float64)
+        err = np.abs(got - want).max() / max(np.abs(want).max(), 1e-30)
+        if not err < 1e-4:
+            raise SystemExit(f"{name}: {label} differs from torch's (max relative error {err:.2e})")
+
+
+def main_cuda(args):
+    if not dc.cuda.is_available():
+        print("bench/conv.py --device cuda: no CUDA GPU available (or deepcore built without "
+              "CUDA); nothing measured")
+        return
+    has_torch = torch is not None and torch.cuda.is_available()
+    if has_torch:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.benchmark = True
+    gpu = torch.cuda.get_device_name() if has_torch else "CUDA GPU"
+    print(f"# {time.strftime('%Y-%m-%d')} {gpu}, python {platform.python_version()}"
+          + (f", torch {torch.__version__} (cuDNN {torch.backends.cudnn.version()}, TF32 off)"
+             if has_torch else ", torch with CUDA not available"))
+    print("# times in ms (median per pass, synchronised); GFLOP/s; ratio = deepcore / torch time")
+    head = f"{'layer':40s} {'pass':>7s} {'dc ms':>8s} {'dc GF/s':>8s}"
+    if has_torch:
+        head += f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s}"
+    print(head)
+    for name, xshape, (co, k), stride, padding in CUDA_LAYERS:
+        if args.only not in name:
+            continue
+        f1 = flops(xshape, co, k, stride, padding)
+        dc_fwd, dc_fb, dc_t = make_cases(dc, F.conv2d, lambda a: dc.tensor(a, device="cuda"),
+                                         xshape, co, k, stride, padding, with_tensors=True)
+        fns = [[dc_fwd], [dc_fb]]
+        syncs = [dc.cuda.synchronize]
+        if has_torch:
+            t_fwd, t_fb, t_t = make_cases(torch, torch.nn.functional.conv2d,
+                                          lambda a: torch.tensor(a, device="cuda"), xshape, co,
+                                          k, stride, padding, with_tensors=True)
+            dc_fb()
+            t_fb()
+            check_against_torch(name, dc_t, t_t)
+            out_dc = dc_fwd().detach().cpu().numpy()
+            out_t = t_fwd().detach().cpu().numpy()
+            err = np.abs(out_dc - out_t).max() / max(np.abs(out_t).max(), 1e-30)
+            if not err < 1e-4:
+                raise SystemExit(f"{name}: output differs from torch's (max relative error "
+                                 f"{err:.2e})")
+            fns = [[dc_fwd, t_fwd], [dc_fb, t_fb]]
+            syncs = [dc.cuda.synchronize, torch.cuda.synchronize]
+        for (label, fl), pair in zip((("fwd", f1), ("fwd+bwd", 3 * f1)), fns):
+            res = median_ms_synced(pair, syncs, args.repeat)
+            d = res[0]
+            line = f"{name:40s} {label:>7s} {d:8.3f} {fl / d / 1e6:8.1f}"
+            if has_torch:
+                t = res[1]
+                line += f" {t:9.3f} {fl / t / 1e6:10.1f} {d / t:6.2f}"
+            print(line, flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--only", default="", help="run the layers whose name contains this")
     args = parser.parse_args()
+    if args.device == "cuda":
+        return main_cuda(args)
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed"))

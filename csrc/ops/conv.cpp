@@ -1,5 +1,7 @@
-// Checks and dispatch for conv2d (see conv.h); the kernels are in cpu/conv.cpp.
+// Checks and dispatch for conv2d (see conv.h); the kernels are in cpu/conv.cpp
+// and cuda/conv.cu.
 #include "ops/conv.h"
+#include "../../cuda/conv.h"  // (csrc is the include root)
 #include "cpu/conv.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -65,7 +67,6 @@ cpu::ConvGeometry geometry(const Array& input, const Shape& shown, const Array& 
 }
 
 void check_input(const Array& input, const Array& weight) {
-  require_cpu(kOp, {&input, &weight});
   check_same_device(kOp, input, weight);
   require_floating(kOp, input);
   if (weight.dtype() != input.dtype())
@@ -107,7 +108,6 @@ Array conv2d(const Array& input, const Array& weight, const std::optional<Array>
   const cpu::ConvGeometry g =
       geometry(batched(input), input.shape(), weight, stride, padding, dilation);
   if (bias) {
-    require_cpu(kOp, *bias);
     check_same_device(kOp, input, *bias);
     if (bias->dtype() != input.dtype())
       fail<TypeError>(kOp, ": input (", dtype_name(input.dtype()), ") and bias (",
@@ -120,8 +120,8 @@ Array conv2d(const Array& input, const Array& weight, const std::optional<Array>
   const Shape shape = output_shape(g, false);
   check_shape(kOp, shape);
   Array out = Array::empty(shape, input.dtype(), input.device());
-  cpu::conv2d_forward(g, contiguous(batched(input)), contiguous(weight),
-                      bias ? contiguous(*bias) : Array(), out);
+  DC_DISPATCH(input, conv2d_forward, g, contiguous(batched(input)), contiguous(weight),
+              bias ? contiguous(*bias) : Array(), out);
   return unbatched ? unbatch(out) : out;
 }
 
@@ -131,7 +131,6 @@ Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Arr
                             const std::vector<int64_t>& dilation, bool input_grad,
                             bool weight_grad, bool bias_grad) {
   check_input(input, weight);
-  require_cpu(kOp, grad_out);
   check_same_device(kOp, input, grad_out);
   const bool unbatched = input.ndim() == 3;
   const cpu::ConvGeometry g =
@@ -151,7 +150,8 @@ Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Arr
   if (bias_grad) gb = Array::empty({g.co}, dt, input.device());
   // The input is only read for the weight gradient.
   const Array x = weight_grad ? contiguous(batched(input)) : Array();
-  cpu::conv2d_backward(g, contiguous(batched(grad_out)), x, contiguous(weight), gx, gw, gb);
+  DC_DISPATCH(input, conv2d_backward, g, contiguous(batched(grad_out)), x, contiguous(weight),
+              gx, gw, gb);
 
   Conv2dGrads grads;
   if (input_grad) std::get<0>(grads) = unbatched ? unbatch(gx) : gx;

@@ -1,5 +1,7 @@
-// Checks and dispatch for pooling (see pool.h); the kernels are in cpu/pool.cpp.
+// Checks and dispatch for pooling (see pool.h); the kernels are in cpu/pool.cpp
+// and cuda/pool.cu.
 #include "ops/pool.h"
+#include "../../cuda/pool.h"  // (csrc is the include root)
 #include "cpu/pool.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -81,7 +83,6 @@ Shape pooled_shape(const Shape& input_shape, const cpu::PoolGeometry& g) {
 }
 
 void check_grad(const char* op, const Array& grad_out, const Shape& expected) {
-  require_cpu(op, grad_out);
   require_floating(op, grad_out);
   if (grad_out.shape() != expected)
     fail<ShapeError>(op, ": expected grad_output of shape ", shape_str(expected),
@@ -97,14 +98,13 @@ std::tuple<Array, Array> max_pool2d(const Array& input, const std::vector<int64_
                                     const std::vector<int64_t>& padding,
                                     const std::vector<int64_t>& dilation, bool ceil_mode) {
   const char* op = "max_pool2d";
-  require_cpu(op, input);
   require_floating(op, input);
   const cpu::PoolGeometry g =
       pool_geometry(op, input.shape(), kernel_size, stride, padding, dilation, ceil_mode);
   const Shape shape = pooled_shape(input.shape(), g);
   Array out = Array::empty(shape, input.dtype(), input.device());
   Array indices = Array::empty(shape, DType::Int64, input.device());
-  cpu::max_pool2d_forward(g, contiguous(input), out, indices);
+  DC_DISPATCH(input, max_pool2d_forward, g, contiguous(input), out, indices);
   return {out, indices};
 }
 
@@ -118,14 +118,13 @@ Array max_pool2d_backward(const Array& grad_out, const Array& indices, const Sha
   const cpu::PoolGeometry g =
       pool_geometry(op, input_shape, kernel_size, stride, padding, dilation, ceil_mode);
   check_grad(op, grad_out, pooled_shape(input_shape, g));
-  require_cpu(op, indices);
   check_same_device(op, grad_out, indices);
   if (indices.dtype() != DType::Int64 || indices.shape() != grad_out.shape())
     fail<TypeError>(op, ": expected int64 indices of shape ", shape_str(grad_out.shape()),
                     ", got ", dtype_name(indices.dtype()), " of shape ",
                     shape_str(indices.shape()));
   Array gx = Array::empty(input_shape, grad_out.dtype(), grad_out.device());
-  cpu::max_pool2d_backward(g, contiguous(grad_out), contiguous(indices), gx);
+  DC_DISPATCH(grad_out, max_pool2d_backward, g, contiguous(grad_out), contiguous(indices), gx);
   return gx;
 }
 
@@ -134,15 +133,14 @@ Array avg_pool2d(const Array& input, const std::vector<int64_t>& kernel_size,
                  bool ceil_mode, bool count_include_pad,
                  std::optional<int64_t> divisor_override) {
   const char* op = "avg_pool2d";
-  require_cpu(op, input);
   require_floating(op, input);
   const cpu::PoolGeometry g =
       pool_geometry(op, input.shape(), kernel_size, stride, padding, kNoDilation, ceil_mode);
   if (divisor_override && *divisor_override == 0)
     fail<ValueError>(op, ": divisor_override must be non-zero");
   Array out = Array::empty(pooled_shape(input.shape(), g), input.dtype(), input.device());
-  cpu::avg_pool2d_forward(g, contiguous(input), out, count_include_pad,
-                          divisor_override.value_or(0));
+  DC_DISPATCH(input, avg_pool2d_forward, g, contiguous(input), out, count_include_pad,
+              divisor_override.value_or(0));
   return out;
 }
 
@@ -159,8 +157,8 @@ Array avg_pool2d_backward(const Array& grad_out, const Shape& input_shape,
   if (divisor_override && *divisor_override == 0)
     fail<ValueError>(op, ": divisor_override must be non-zero");
   Array gx = Array::empty(input_shape, grad_out.dtype(), grad_out.device());
-  cpu::avg_pool2d_backward(g, contiguous(grad_out), gx, count_include_pad,
-                           divisor_override.value_or(0));
+  DC_DISPATCH(grad_out, avg_pool2d_backward, g, contiguous(grad_out), gx, count_include_pad,
+              divisor_override.value_or(0));
   return gx;
 }
 

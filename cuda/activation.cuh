@@ -46,8 +46,8 @@ template <class T> struct MaxSum {
   __device__ static T rescale(T old, T m) { return old == neg_inf<T>() ? T(0) : dexp(old - m); }
 
   __device__ void push(T x) {
-    if (x > m) {  // a new max: x - x is 0, or NaN for x = +inf (as exp(inf - inf) on the CPU)
-      s = s * rescale(m, x) + dexp(x - x);
+    if (x > m) {  // a new max, adding exp(x - x): 1, or NaN for x = +inf (as on the CPU)
+      s = s * rescale(m, x) + (isinf(x) ? std::numeric_limits<T>::quiet_NaN() : T(1));
       m = x;
     } else {  // NaN lands here and makes s NaN
       s += x == neg_inf<T>() ? T(0) : dexp(x - m);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 #include "core/array.h"
+#include "ops/activation.h"
 
 namespace dc::cpu {
 
@@ -131,10 +132,11 @@ template <class K, class T, class... A> inline void run_kernel(A... args) {
 }
 
 // ---------------------------------------------------------------- kernels
-// Elementwise: out has x's shape (contiguous); inputs may be strided.
+// The kernels below are also declared, with the same signatures, in
+// cuda/activation.h. Elementwise: out has x's shape (contiguous); inputs may
+// be strided.
 void leaky_relu(const Array& out, const Array& x, double negative_slope);
 void elu(const Array& out, const Array& x, double alpha);
-enum class ActGrad { Relu, Sigmoid, Tanh, LeakyRelu, Elu };
 // out = grad * f'(...), from the saved output (relu, sigmoid, tanh) or input
 // (leaky_relu, elu); `param` is the slope or alpha.
 void activation_backward(ActGrad kind, const Array& out, const Array& grad, const Array& saved,

@@ -15,9 +15,9 @@
 // stored between forward and backward: only lse (one value per row).
 // Layout: D == 1 runs row by row; D > 1 (spatial targets) on tiles of kTile
 // columns so that the loops across a tile are contiguous and vectorise.
-// Threads split rows or tiles; per-row results are summed by the caller in a
-// fixed order. Float32 forward and backward have AVX2+FMA copies chosen at run
-// time (run_kernel in activation.h), 3x the SSE2 loops.
+// Threads split rows or tiles; per-row results go to float64 buffers, summed
+// in row order by reduce_loss_rows. Float32 forward and backward have AVX2+FMA
+// copies chosen at run time (run_kernel in activation.h), 3x the SSE2 loops.
 // Measured 2026-11-25 (2-core EPYC VM, bench/activations.py): (512, 1000) in
 // cache fwd+bwd 0.84 ms (1.8x faster than PyTorch); (16384, 1000) = 64 MiB
 // fwd 14 ms / 7.9 ms at 1 / 2 threads (4.6 / 8.3 GB/s counting 4 B per logit:
@@ -66,6 +66,20 @@ template <class T> struct View {
     double s = 0;
     for (int64_t c = 0; c < C; ++c) s += w[c];
     return static_cast<T>(s);
+  }
+};
+
+// The per-row gradient factor of a backward pass: grad[i] when grad holds one
+// value per row, else grad / denom for every row (computed in double, as the
+// reduced loss's scale always was).
+template <class T> struct RowGrad {
+  const T* rows = nullptr;
+  T scale = T(1);
+  RowGrad(const Array& grad, double denom) {
+    if (grad.ndim() > 0)
+      rows = grad.data<T>();
+    else
+      scale = static_cast<T>(static_cast<double>(*grad.data<T>()) / denom);
   }
 };
 
@@ -418,53 +432,84 @@ template <class T> T loss_grad(PointwiseLoss kind, bool wrt_target, T x, T y, T 
 
 }  // namespace
 
-void cross_entropy(const CrossEntropyProblem& pb, double* row_loss, double* row_weight,
+void cross_entropy(const CrossEntropyProblem& pb, const Array& row_loss, const Array& row_weight,
                    const Array& lse) {
+  double* rl = row_loss.data<double>();
+  double* rw = row_weight.data<double>();
   visit_floating(pb.x->dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* l = lse.data<T>();
     over_units(pb.N, pb.C, pb.D, [&](int64_t b, int64_t e) {
-      run_kernel<CrossEntropyKernel, T>(&pb, row_loss, row_weight, l, b, e);
+      run_kernel<CrossEntropyKernel, T>(&pb, rl, rw, l, b, e);
     });
   });
 }
 
-void cross_entropy_backward(const CrossEntropyProblem& pb, const Array& lse,
-                            const Array* grad_rows, double scale, const Array& gx) {
+void cross_entropy_backward(const CrossEntropyProblem& pb, const Array& lse, const Array& grad,
+                            double denom, const Array& gx) {
   visit_floating(pb.x->dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* l = lse.data<T>();
-    const T* g = grad_rows ? grad_rows->data<T>() : nullptr;
+    const RowGrad<T> g(grad, denom);
     T* out = gx.data<T>();
     over_units(pb.N, pb.C, pb.D, [&](int64_t b, int64_t e) {
-      run_kernel<CrossEntropyBackwardKernel, T>(&pb, l, g, static_cast<T>(scale), out, b, e);
+      run_kernel<CrossEntropyBackwardKernel, T>(&pb, l, g.rows, g.scale, out, b, e);
     });
   });
 }
 
-void nll_loss(const CrossEntropyProblem& pb, double* row_loss, double* row_weight) {
-  visit_floating(pb.x->dtype(), [&](auto tag) { nll_forward<decltype(tag)>(pb, row_loss, row_weight); });
-}
-
-void nll_loss_backward(const CrossEntropyProblem& pb, const Array* grad_rows, double scale,
-                       const Array& gx) {
+void nll_loss(const CrossEntropyProblem& pb, const Array& row_loss, const Array& row_weight) {
   visit_floating(pb.x->dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    nll_backward<T>(pb, grad_rows ? grad_rows->data<T>() : nullptr, static_cast<T>(scale),
-                    gx.data<T>());
+    nll_forward<decltype(tag)>(pb, row_loss.data<double>(), row_weight.data<double>());
   });
 }
 
-void multi_margin_loss(const CrossEntropyProblem& pb, int64_t p, double margin, double* row_loss) {
-  visit_floating(pb.x->dtype(), [&](auto tag) { margin_forward<decltype(tag)>(pb, p, margin, row_loss); });
+void nll_loss_backward(const CrossEntropyProblem& pb, const Array& grad, double denom,
+                       const Array& gx) {
+  visit_floating(pb.x->dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const RowGrad<T> g(grad, denom);
+    nll_backward<T>(pb, g.rows, g.scale, gx.data<T>());
+  });
+}
+
+void multi_margin_loss(const CrossEntropyProblem& pb, int64_t p, double margin,
+                       const Array& row_loss) {
+  visit_floating(pb.x->dtype(), [&](auto tag) {
+    margin_forward<decltype(tag)>(pb, p, margin, row_loss.data<double>());
+  });
 }
 
 void multi_margin_loss_backward(const CrossEntropyProblem& pb, int64_t p, double margin,
-                                const Array* grad_rows, double scale, const Array& gx) {
+                                const Array& grad, double denom, const Array& gx) {
   visit_floating(pb.x->dtype(), [&](auto tag) {
     using T = decltype(tag);
-    margin_backward<T>(pb, p, margin, grad_rows ? grad_rows->data<T>() : nullptr,
-                       static_cast<T>(scale), gx.data<T>());
+    const RowGrad<T> g(grad, denom);
+    margin_backward<T>(pb, p, margin, g.rows, g.scale, gx.data<T>());
+  });
+}
+
+void reduce_loss_rows(const Array& out, const Array& row_loss, const Array& row_weight,
+                      LossReduction r) {
+  const double* loss = row_loss.data<double>();
+  const int64_t n = row_loss.numel();
+  visit_floating(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* o = out.data<T>();
+    if (r == LossReduction::None) {
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(loss[i]);
+      return;
+    }
+    double total = 0, denom = 0;
+    for (int64_t i = 0; i < n; ++i) total += loss[i];
+    if (r == LossReduction::WeightedMean) {
+      const double* w = row_weight.data<double>();
+      for (int64_t i = 0; i < n; ++i) denom += w[i];
+    } else {
+      denom = static_cast<double>(n);
+    }
+    if (r != LossReduction::Sum) total /= denom;  // 0/0: NaN for an empty (or all-ignored) batch, as PyTorch
+    o[0] = static_cast<T>(total);
   });
 }
 
@@ -487,6 +532,16 @@ void pointwise_loss_backward(PointwiseLoss kind, bool wrt_target, const Array& o
     pointwise<T, 6>({&out, &grad, &x, &y, &w, &pw}, [=](const std::array<T, 5>& v) {
       return sc * v[0] * v[3] * loss_grad(kind, wrt_target, v[1], v[2], v[4]);
     });
+  });
+}
+
+int64_t first_non_probability(const Array& x) {
+  return visit_floating(x.dtype(), [&](auto tag) -> int64_t {
+    using T = decltype(tag);
+    const T* p = x.data<T>();
+    for (int64_t i = 0, n = x.numel(); i < n; ++i)
+      if (!(p[i] >= T(0) && p[i] <= T(1))) return i;
+    return -1;
   });
 }
 

@@ -1,6 +1,7 @@
 // Checks and dispatch for the activation ops (see activation.h).
 #include "ops/activation.h"
 #include <cmath>
+#include "../../cuda/activation.h"  // (csrc is the include root)
 #include "cpu/activation.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -9,15 +10,11 @@ namespace dc {
 
 namespace {
 
-void check_input(const char* op, const Array& x) {
-  require_cpu(op, x);
-  require_floating(op, x);
-}
+void check_input(const char* op, const Array& x) { require_floating(op, x); }
 
 // grad and the saved tensor: same device, dtype and shape.
 void check_grad(const char* op, const Array& grad, const Array& saved, const char* saved_name) {
   check_same_device(op, grad, saved);
-  require_cpu(op, grad);
   require_floating(op, saved);
   if (grad.dtype() != saved.dtype())
     fail<TypeError>(op, ": grad has dtype ", dtype_name(grad.dtype()), " but the ", saved_name,
@@ -31,11 +28,11 @@ void check_param(const char* op, const char* name, double v) {
   if (!std::isfinite(v)) fail<ValueError>(op, ": ", name, " must be finite, got ", v);
 }
 
-Array backward(const char* op, cpu::ActGrad kind, const Array& grad, const Array& saved,
+Array backward(const char* op, ActGrad kind, const Array& grad, const Array& saved,
                const char* saved_name, double param = 0.0) {
   check_grad(op, grad, saved, saved_name);
   Array out = Array::empty(saved.shape(), saved.dtype(), saved.device());
-  cpu::activation_backward(kind, out, grad, saved, param);
+  if (out.numel() > 0) DC_DISPATCH(out, activation_backward, kind, out, grad, saved, param);
   return out;
 }
 
@@ -58,7 +55,7 @@ Array softmax_impl(const char* op, const Array& x, int64_t dim, bool log) {
   check_input(op, x);
   Split s = split_at(op, x.shape(), dim);
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  if (out.numel() > 0) cpu::softmax(out, contiguous(x), s.outer, s.n, s.inner, log);
+  if (out.numel() > 0) DC_DISPATCH(out, softmax, out, contiguous(x), s.outer, s.n, s.inner, log);
   return out;
 }
 
@@ -68,7 +65,8 @@ Array softmax_backward_impl(const char* op, const Array& grad, const Array& out,
   Split s = split_at(op, out.shape(), dim);
   Array gx = Array::empty(out.shape(), out.dtype(), out.device());
   if (gx.numel() > 0)
-    cpu::softmax_backward(gx, contiguous(grad), contiguous(out), s.outer, s.n, s.inner, log);
+    DC_DISPATCH(gx, softmax_backward, gx, contiguous(grad), contiguous(out), s.outer, s.n, s.inner,
+                log);
   return gx;
 }
 
@@ -87,7 +85,7 @@ Array leaky_relu(const Array& x, double negative_slope) {
   check_input("leaky_relu", x);
   check_param("leaky_relu", "negative_slope", negative_slope);
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  cpu::leaky_relu(out, x, negative_slope);
+  if (out.numel() > 0) DC_DISPATCH(out, leaky_relu, out, x, negative_slope);
   return out;
 }
 
@@ -95,27 +93,27 @@ Array elu(const Array& x, double alpha) {
   check_input("elu", x);
   check_param("elu", "alpha", alpha);
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  cpu::elu(out, x, alpha);
+  if (out.numel() > 0) DC_DISPATCH(out, elu, out, x, alpha);
   return out;
 }
 
 Array relu_backward(const Array& grad, const Array& out) {
-  return backward("relu_backward", cpu::ActGrad::Relu, grad, out, "output");
+  return backward("relu_backward", ActGrad::Relu, grad, out, "output");
 }
 Array sigmoid_backward(const Array& grad, const Array& out) {
-  return backward("sigmoid_backward", cpu::ActGrad::Sigmoid, grad, out, "output");
+  return backward("sigmoid_backward", ActGrad::Sigmoid, grad, out, "output");
 }
 Array tanh_backward(const Array& grad, const Array& out) {
-  return backward("tanh_backward", cpu::ActGrad::Tanh, grad, out, "output");
+  return backward("tanh_backward", ActGrad::Tanh, grad, out, "output");
 }
 Array leaky_relu_backward(const Array& grad, const Array& x, double negative_slope) {
   check_param("leaky_relu_backward", "negative_slope", negative_slope);
-  return backward("leaky_relu_backward", cpu::ActGrad::LeakyRelu, grad, x, "input",
+  return backward("leaky_relu_backward", ActGrad::LeakyRelu, grad, x, "input",
                   negative_slope);
 }
 Array elu_backward(const Array& grad, const Array& x, double alpha) {
   check_param("elu_backward", "alpha", alpha);
-  return backward("elu_backward", cpu::ActGrad::Elu, grad, x, "input", alpha);
+  return backward("elu_backward", ActGrad::Elu, grad, x, "input", alpha);
 }
 
 Array softmax(const Array& x, int64_t dim) { return softmax_impl("softmax", x, dim, false); }
@@ -133,7 +131,7 @@ std::tuple<Array, uint64_t, uint64_t> dropout(const Array& x, double p, Generato
   uint64_t n = static_cast<uint64_t>(x.numel());
   uint64_t seed = gen.seed(), offset = gen.advance((n + 3) / 4);
   Array out = Array::empty(x.shape(), x.dtype(), x.device());
-  if (n > 0) cpu::dropout(out, contiguous(x), threshold(p), scale_of(p), seed, offset);
+  if (n > 0) DC_DISPATCH(out, dropout, out, contiguous(x), threshold(p), scale_of(p), seed, offset);
   return {out, seed, offset};
 }
 
@@ -141,7 +139,8 @@ Array dropout_backward(const Array& grad, double p, uint64_t seed, uint64_t offs
   check_input("dropout_backward", grad);
   check_p("dropout_backward", p);
   Array out = Array::empty(grad.shape(), grad.dtype(), grad.device());
-  if (out.numel() > 0) cpu::dropout(out, contiguous(grad), threshold(p), scale_of(p), seed, offset);
+  if (out.numel() > 0)
+    DC_DISPATCH(out, dropout, out, contiguous(grad), threshold(p), scale_of(p), seed, offset);
   return out;
 }
 

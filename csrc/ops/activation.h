@@ -14,6 +14,10 @@
 
 namespace dc {
 
+// Which derivative activation_backward applies (shared by the cpu:: and
+// cuda:: kernels, csrc/cpu/activation.h and cuda/activation.h).
+enum class ActGrad { Relu, Sigmoid, Tanh, LeakyRelu, Elu };
+
 // x if x > 0 else negative_slope * x.
 Array leaky_relu(const Array& x, double negative_slope);
 // x if x > 0 else alpha * (exp(x) - 1).

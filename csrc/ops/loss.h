@@ -77,4 +77,30 @@ Array pointwise_loss_backward(const std::string& loss, const Array& grad, const 
                               const std::optional<Array>& pos_weight,
                               const std::string& reduction, bool wrt_target);
 
+// ---------------------------------------------------------------- kernel interface
+// What the ops above hand to the cpu:: and cuda:: loss kernels, which share
+// their signatures (csrc/cpu/loss.h, cuda/loss.h). Every Array lives on the
+// input's device; per-row buffers are contiguous float64 arrays of N * D
+// elements, rows indexed i = n * D + k for input (N, C, D) viewed with the
+// class dim in the middle.
+
+// Class-index (prob == false, target int64 (N, D)) or probability (prob ==
+// true, target like x) problem on contiguous x (N, C, D).
+struct CrossEntropyProblem {
+  const Array* x;
+  const Array* target;
+  const Array* weight;  // (C,) or nullptr
+  bool prob;
+  int64_t N, C, D;
+  int64_t ignore_index;
+  double label_smoothing;
+};
+
+enum class PointwiseLoss { MSE, L1, BCE, BCEWithLogits };
+
+// How per-row losses become the result: copied to the loss's dtype (None),
+// or summed in double, then divided by the number of rows (Mean) or by the
+// sum of the row weights (WeightedMean, the class-weighted mean).
+enum class LossReduction { None, Sum, Mean, WeightedMean };
+
 }  // namespace dc

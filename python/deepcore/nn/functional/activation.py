@@ -204,5 +204,5 @@ def one_hot(tensor, num_classes=-1):
         raise ValueError("one_hot: can not infer the total number of classes from an empty "
                          "tensor; pass num_classes")
     from ..._creation import arange
-    classes = arange(num_classes, dtype=int64)
+    classes = arange(num_classes, dtype=int64, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).to(int64)

@@ -204,7 +204,7 @@ void per_element(const Array& out, F f, int64_t N, int64_t C, int64_t L) {
   const int64_t n = N * C * L;
   if (L >= 128) {
     per_element_rows<<<blocks_for(N * C, 1), kThreads, 0, s>>>(f, N * C, C, L);
-  } else if (n <= 0xffffffffLL) {
+  } else if (n < (1LL << 31)) {  // i + grid stride cannot wrap around
     per_element_flat<uint32_t><<<blocks_for(n), kThreads, 0, s>>>(
         f, static_cast<uint32_t>(n), static_cast<uint32_t>(C), static_cast<uint32_t>(L));
   } else {

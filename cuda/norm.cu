@@ -15,6 +15,9 @@
 // - L >= 32: one block per channel; each warp reads whole rows x[n, c, :]
 //   (lanes along l, coalesced), warps over n; the block's double partial
 //   sums are combined with warp shuffles, then across warps in shared memory.
+//   With few channels (C = 3 images: 3 blocks for a GPU of 100+ SMs) the
+//   rows are split over several blocks per channel, whose partial sums a
+//   per-channel pass adds in a fixed order.
 // - L < 32 ((N, C) inputs, small spatial sizes): the runs are too short for
 //   a warp, so x is read as an N x (C L) matrix: 32 threads of a block row
 //   read 32 consecutive columns (coalesced), block rows and blockIdx.y cover
@@ -25,6 +28,7 @@
 // formulas of the CPU, so no value leaves the device during a step.
 #include "norm.h"  // cuda/norm.h (this directory first)
 #include <cmath>
+#include <utility>
 #include "common.cuh"
 
 namespace dc::cuda {
@@ -86,14 +90,19 @@ template <class T> struct GradSums {
   }
 };
 
-// L >= 32: block c reduces channel c; warp w reads rows n = w, w + 8, ...
+// L >= 32: block (c, y) reduces rows [y R, (y + 1) R) of channel c; warp w
+// reads rows n = w, w + 8, ... Without a split (gridDim.y == 1) it finishes
+// the channel, else it writes partial[y][c].
 template <class T, class R>
-__global__ void channel_reduce_rows(R r, int64_t N, int64_t C, int64_t L) {
+__global__ void channel_reduce_rows(R r, int64_t N, int64_t C, int64_t L, int64_t rows_per_split,
+                                    double* part1, double* part2) {
   const int64_t c = blockIdx.x;
   const int lane = threadIdx.x % kWarp, warp = threadIdx.x / kWarp;
+  const int64_t n0 = static_cast<int64_t>(blockIdx.y) * rows_per_split;
+  const int64_t n1 = min(N, n0 + rows_per_split);
   const T ref = r.ref(c);
   double s1 = 0, s2 = 0;
-  for (int64_t n = warp; n < N; n += kWarps) {
+  for (int64_t n = n0 + warp; n < n1; n += kWarps) {
     const int64_t base = (n * C + c) * L;
     for (int64_t l = lane; l < L; l += kWarp) {
       T u, v;
@@ -110,7 +119,12 @@ __global__ void channel_reduce_rows(R r, int64_t N, int64_t C, int64_t L) {
   if (threadIdx.x == 0) {
     double t1 = 0, t2 = 0;
     for (int w = 0; w < kWarps; ++w) t1 += part[0][w], t2 += part[1][w];
-    r.finish(c, ref, t1, t2);
+    if (gridDim.y == 1) {
+      r.finish(c, ref, t1, t2);
+    } else {
+      part1[blockIdx.y * C + c] = t1;
+      part2[blockIdx.y * C + c] = t2;
+    }
   }
 }
 
@@ -156,20 +170,42 @@ __global__ void channel_reduce_finish(R r, int64_t C, int64_t L, int64_t chunks,
   }
 }
 
+// Splits n rows into about `want` parts of at least `min_rows` rows each:
+// (parts, rows per part).
+std::pair<int64_t, int64_t> split_rows(int64_t n, int64_t want, int64_t min_rows) {
+  int64_t parts = std::min<int64_t>(want, std::max<int64_t>(1, n / std::max<int64_t>(min_rows, 1)));
+  parts = std::max<int64_t>(1, std::min<int64_t>(parts, 65535));
+  const int64_t rows = (n + parts - 1) / parts;
+  return {(n + rows - 1) / rows, rows};
+}
+
+constexpr int64_t kTargetBlocks = 1024;  // ~ a few waves on large GPUs
+
 template <class T, class R>
 void channel_reduce(const Array& like, R r, int64_t N, int64_t C, int64_t L) {
   cudaStream_t s = stream_of(like);
   if (L >= kShortRun) {
-    channel_reduce_rows<T><<<static_cast<unsigned>(C), kThreads, 0, s>>>(r, N, C, L);
+    // Few channels (C << number of SMs) would leave the GPU idle: split the
+    // rows over more blocks, each with at least ~8K elements.
+    auto [parts, rows] = split_rows(N, (kTargetBlocks + C - 1) / C, (8192 + L - 1) / L);
+    Array part;
+    double *p1 = nullptr, *p2 = nullptr;
+    if (parts > 1) {
+      part = Array::empty({2, parts, C}, DType::Float64, like.device());
+      p1 = part.data<double>();
+      p2 = p1 + parts * C;
+    }
+    channel_reduce_rows<T><<<dim3(static_cast<unsigned>(C), static_cast<unsigned>(parts)),
+                             kThreads, 0, s>>>(r, N, C, L, rows, p1, p2);
+    if (parts > 1) {
+      check_launch("batch_norm");
+      channel_reduce_finish<T><<<blocks_for(C), kThreads, 0, s>>>(r, C, 1, parts, p1, p2);
+    }
     return;
   }
   const int64_t W = C * L;
   const int64_t col_blocks = (W + kWarp - 1) / kWarp;
-  // Enough blocks to fill the GPU (~1024), each with at least 64 rows.
-  int64_t chunks = std::min<int64_t>((N + 63) / 64, std::max<int64_t>(1, 1024 / col_blocks));
-  chunks = std::max<int64_t>(1, std::min<int64_t>(chunks, 65535));
-  const int64_t rows = (N + chunks - 1) / chunks;
-  chunks = (N + rows - 1) / rows;
+  auto [chunks, rows] = split_rows(N, std::max<int64_t>(1, kTargetBlocks / col_blocks), 64);
   Array part = Array::empty({2, chunks, W}, DType::Float64, like.device());
   double* p1 = part.data<double>();
   double* p2 = p1 + chunks * W;

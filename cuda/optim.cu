@@ -25,7 +25,9 @@
 // chunk), finding its tensor by a binary search over the first-chunk
 // indices. When a tensor's arrays are all 16-byte aligned (always, for
 // allocator-made arrays) the loop moves 16 B per load and store (float4 /
-// double2); a tensor's tail and unaligned views take the scalar path.
+// double2); a tensor's tail and unaligned views take the scalar path, which
+// adam_step_reference uses throughout: both call the same per-element
+// function, so they agree bit for bit (tests check it).
 #include "optim.h"  // cuda/optim.h (this directory first)
 #include <cmath>
 #include "common.cuh"
@@ -202,10 +204,13 @@ template <class T> struct Addcdiv {
 
 }  // namespace
 
-void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads,
-               const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
-               const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,
-               const AdamOptions& opt) {
+namespace {
+
+// vector: use the 16-byte path where aligned (false: the scalar loop only).
+void run_adam(const std::vector<Array>& params, const std::vector<Array>& grads,
+              const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
+              const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,
+              const AdamOptions& opt, bool vector) {
   // Entries grouped by dtype (one launch per dtype present), empty tensors left out.
   std::vector<AdamTensor> table;
   table.reserve(params.size());
@@ -224,7 +229,7 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
       e.vmax = opt.amsgrad ? max_exp_avg_sqs[i].data_ptr() : nullptr;
       e.numel = p.numel();
       e.first_chunk = chunks[dt];
-      e.vectorised = aligned16(p) && aligned16(grads[i]) && aligned16(exp_avgs[i]) &&
+      e.vectorised = vector && aligned16(p) && aligned16(grads[i]) && aligned16(exp_avgs[i]) &&
                      aligned16(exp_avg_sqs[i]) && (!opt.amsgrad || aligned16(max_exp_avg_sqs[i]));
       chunks[dt] += (e.numel + kChunk - 1) / kChunk;
       ++count[dt];
@@ -250,6 +255,23 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
                                                                              count[1]);
     check_launch("adam_step");
   }
+}
+
+}  // namespace
+
+void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads,
+               const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
+               const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,
+               const AdamOptions& opt) {
+  run_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt, true);
+}
+
+void adam_step_reference(const std::vector<Array>& params, const std::vector<Array>& grads,
+                         const std::vector<Array>& exp_avgs,
+                         const std::vector<Array>& exp_avg_sqs,
+                         const std::vector<Array>& max_exp_avg_sqs,
+                         const std::vector<int64_t>& steps, const AdamOptions& opt) {
+  run_adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt, false);
 }
 
 void axpby_(const Array& out, double alpha, const Array& x, double beta) {

@@ -15,6 +15,13 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
                const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
                const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,
                const AdamOptions& opt);
+// The same kernel with its 16-byte vector path switched off (every element
+// through the scalar loop): what the vector path is checked against.
+void adam_step_reference(const std::vector<Array>& params, const std::vector<Array>& grads,
+                         const std::vector<Array>& exp_avgs,
+                         const std::vector<Array>& exp_avg_sqs,
+                         const std::vector<Array>& max_exp_avg_sqs,
+                         const std::vector<int64_t>& steps, const AdamOptions& opt);
 
 void axpby_(const Array& out, double alpha, const Array& x, double beta);
 void addcmul_(const Array& out, double alpha, const Array& t1, const Array& t2, double value);

@@ -14,6 +14,12 @@ void adam_step(const std::vector<Array>&, const std::vector<Array>&, const std::
                const AdamOptions&) {
   no_cuda("adam_step");
 }
+void adam_step_reference(const std::vector<Array>&, const std::vector<Array>&,
+                         const std::vector<Array>&, const std::vector<Array>&,
+                         const std::vector<Array>&, const std::vector<int64_t>&,
+                         const AdamOptions&) {
+  no_cuda("adam_step");
+}
 void axpby_(const Array&, double, const Array&, double) { no_cuda("optim_axpby_"); }
 void addcmul_(const Array&, double, const Array&, const Array&, double) {
   no_cuda("optim_addcmul_");

@@ -107,9 +107,6 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
     fail<ValueError>(op, ": invalid weight_decay value: ", opt.weight_decay);
 
   const Device device = n > 0 ? params[0].device() : Device{};
-  if (reference && device.is_cuda())
-    fail<NotImplementedError>(op, ": reference=True (the CPU's scalar kernel) is not available "
-                                  "for tensors on '", device.str(), "'");
   std::vector<Span> written;
   written.reserve(n * (opt.amsgrad ? 4 : 3));
   for (size_t i = 0; i < n; ++i) {
@@ -135,12 +132,16 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
   }
   check_disjoint(op, std::move(written));
 
-  if (reference)
+  if (device.is_cuda()) {
+    if (reference)
+      cuda::adam_step_reference(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+    else
+      cuda::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+  } else if (reference) {
     cpu::adam_step_reference(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
-  else if (device.is_cuda())
-    cuda::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
-  else
+  } else {
     cpu::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+  }
   // In-place writes: autograd's saved-tensor check must see them.
   for (size_t i = 0; i < n; ++i) {
     params[i].storage()->bump_version();

@@ -24,8 +24,8 @@ struct AdamOptions {
 // contiguous, floating; the four (five) arrays of a tensor share its shape
 // and dtype; different tensors may differ. On a GPU the whole step is one
 // multi-tensor kernel launch per dtype present (cuda/optim.cu).
-// `reference`: run the CPU's plain scalar kernel instead of the vectorised
-// one (for tests and benchmarks; CPU arrays only).
+// `reference`: run the plain scalar kernel instead of the vectorised one
+// (for tests and benchmarks; on a GPU the same kernel without 16-byte loads).
 void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads,
                const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
                const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,

@@ -334,7 +334,10 @@ class Optimizer:
             dtype = p._a.dtype if value.dtype.is_floating_point else a.dtype
             if a.device == p._a.device:
                 return _make(_C.to_dtype(a, dtype, True))  # a contiguous copy
-            return _make(_C.to_device(_C.to_dtype(a, dtype, False), p._a.device))
+            # to_device copies; any cast happens on the host side of the move.
+            if a.device.type == 0:
+                return _make(_C.to_device(_C.to_dtype(a, dtype, False), p._a.device))
+            return _make(_C.to_dtype(_C.to_device(a, p._a.device), dtype, False))
         if isinstance(value, dict):
             return {k: Optimizer._load_value(p, idx, k, v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):

@@ -25,6 +25,7 @@
 // rows of C, vectorised across a tile of channels, tiles split over threads.
 #include "cpu/norm.h"
 #include <algorithm>
+#include <cmath>
 #include <vector>
 #include "core/threads.h"
 
@@ -129,15 +130,27 @@ template <class F> void per_element(int64_t N, int64_t C, int64_t L, F f) {
   });
 }
 
-template <class T> std::vector<T> to_vec(const double* v, int64_t C) {
-  std::vector<T> out(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) out[c] = static_cast<T>(v[c]);
+// Element c of a 1-D array of either floating dtype and any stride, as T.
+template <class T> std::vector<T> to_vec(const Array& v) {
+  std::vector<T> out(static_cast<size_t>(v.numel()));
+  visit_floating(v.dtype(), [&](auto tag) {
+    using S = decltype(tag);
+    const S* p = v.data<S>();
+    const int64_t st = v.ndim() == 1 ? v.strides()[0] : 1;
+    for (size_t c = 0; c < out.size(); ++c) out[c] = static_cast<T>(p[static_cast<int64_t>(c) * st]);
+  });
   return out;
 }
 
+// Element c of a 1-D array of dtype T and any stride.
+template <class T> T& at(const Array& v, int64_t c) { return v.data<T>()[c * v.strides()[0]]; }
+
 }  // namespace
 
-void batch_norm_stats(const Array& x, int64_t N, int64_t C, int64_t L, double* mean, double* var) {
+void batch_norm_stats(const Array& x, int64_t N, int64_t C, int64_t L, const Array& mean_a,
+                      const Array& var_a) {
+  double* mean = mean_a.data<double>();
+  double* var = var_a.data<double>();
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
@@ -159,42 +172,99 @@ void batch_norm_stats(const Array& x, int64_t N, int64_t C, int64_t L, double* m
   });
 }
 
+void batch_norm_forward_channels(const BatchNormForwardChannels& k) {
+  const int64_t C = k.mean_out.numel();
+  visit_floating(k.mean_out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const bool update = k.training && k.M > 0 && k.running_mean.has_value();
+    const double unbias = k.M > 1 ? static_cast<double>(k.M) / static_cast<double>(k.M - 1) : 0.0;
+    for (int64_t c = 0; c < C; ++c) {
+      double m = NAN, v = NAN;
+      if (!k.training) {
+        m = static_cast<double>(at<T>(*k.running_mean, c));
+        v = static_cast<double>(at<T>(*k.running_var, c));
+      } else if (k.M > 0) {
+        m = k.mean.data<double>()[c];
+        v = k.var.data<double>()[c];
+      }
+      if (update) {
+        T& rm = at<T>(*k.running_mean, c);
+        T& rv = at<T>(*k.running_var, c);
+        rm = static_cast<T>((1.0 - k.momentum) * static_cast<double>(rm) + k.momentum * m);
+        rv = static_cast<T>((1.0 - k.momentum) * static_cast<double>(rv) +
+                            k.momentum * (v * unbias));
+      }
+      const T mean_t = static_cast<T>(m);
+      const T invstd_t = static_cast<T>(1.0 / std::sqrt(v + k.eps));
+      k.mean_out.data<T>()[c] = mean_t;
+      k.invstd_out.data<T>()[c] = invstd_t;
+      double scale = static_cast<double>(invstd_t);
+      if (k.weight) scale *= static_cast<double>(at<T>(*k.weight, c));
+      k.scale.data<double>()[c] = scale;
+      k.shift.data<double>()[c] = k.bias ? static_cast<double>(at<T>(*k.bias, c)) : 0.0;
+    }
+  });
+}
+
 void batch_norm_apply(const Array& y, const Array& x, int64_t N, int64_t C, int64_t L,
-                      const double* mean, const double* scale, const double* shift) {
+                      const Array& mean, const Array& scale, const Array& shift) {
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     T* py = y.data<T>();
-    const auto m = to_vec<T>(mean, C), s = to_vec<T>(scale, C), b = to_vec<T>(shift, C);
+    const auto m = to_vec<T>(mean), s = to_vec<T>(scale), b = to_vec<T>(shift);
     const T *pm = m.data(), *ps = s.data(), *pb = b.data();
     per_element(N, C, L, [&](int64_t c, int64_t i) { py[i] = (px[i] - pm[c]) * ps[c] + pb[c]; });
   });
 }
 
 void batch_norm_grad_sums(const Array& g, const Array& x, int64_t N, int64_t C, int64_t L,
-                          const double* mean, double* sum_g, double* sum_gx) {
+                          const Array& mean, const Array& sum_g, const Array& sum_gx) {
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     const T* pg = g.data<T>();
-    const auto m = to_vec<T>(mean, C);
+    const auto m = to_vec<T>(mean);
     const T* pm = m.data();
-    channel_sums<T>(N, C, L, sum_g, sum_gx, [&](int64_t c, int64_t i, T& u, T& v) {
-      u = pg[i];
-      v = pg[i] * (px[i] - pm[c]);
-    });
+    channel_sums<T>(N, C, L, sum_g.data<double>(), sum_gx.data<double>(),
+                    [&](int64_t c, int64_t i, T& u, T& v) {
+                      u = pg[i];
+                      v = pg[i] * (px[i] - pm[c]);
+                    });
+  });
+}
+
+void batch_norm_backward_channels(const BatchNormBackwardChannels& k) {
+  const int64_t C = k.invstd.numel();
+  const double M = static_cast<double>(k.M);
+  visit_floating(k.invstd.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t c = 0; c < C; ++c) {
+      const double is = static_cast<double>(at<T>(k.invstd, c));
+      const double w = k.weight ? static_cast<double>(at<T>(*k.weight, c)) : 1.0;
+      const double sg = k.have_sums ? k.sum_g.data<double>()[c] : 0.0;
+      const double sgx = k.have_sums ? k.sum_gx.data<double>()[c] : 0.0;
+      if (k.need_input) {
+        const double a = w * is;
+        k.a.data<double>()[c] = a;
+        k.b.data<double>()[c] = k.training ? -a * is * is * sgx / M : 0.0;
+        k.d.data<double>()[c] = k.training ? -a * sg / M : 0.0;
+      }
+      if (k.grad_weight) k.grad_weight->data<T>()[c] = static_cast<T>(sgx * is);
+      if (k.grad_bias) k.grad_bias->data<T>()[c] = static_cast<T>(sg);
+    }
   });
 }
 
 void batch_norm_grad_input(const Array& gx, const Array& g, const Array& x, int64_t N, int64_t C,
-                           int64_t L, const double* mean, const double* a, const double* b,
-                           const double* d) {
+                           int64_t L, const Array& mean, const Array& a, const Array& b,
+                           const Array& d) {
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* px = x.data<T>();
     const T* pg = g.data<T>();
     T* po = gx.data<T>();
-    const auto m = to_vec<T>(mean, C), va = to_vec<T>(a, C), vb = to_vec<T>(b, C), vd = to_vec<T>(d, C);
+    const auto m = to_vec<T>(mean), va = to_vec<T>(a), vb = to_vec<T>(b), vd = to_vec<T>(d);
     const T *pm = m.data(), *pa = va.data(), *pb = vb.data(), *pd = vd.data();
     per_element(N, C, L, [&](int64_t c, int64_t i) {
       po[i] = pa[c] * pg[i] + pb[c] * (px[i] - pm[c]) + pd[c];

@@ -1,7 +1,6 @@
 // Checks and dispatch for batch normalisation (see norm.h).
 #include "ops/norm.h"
-#include <cmath>
-#include <vector>
+#include "../../cuda/norm.h"  // (csrc is the include root)
 #include "cpu/norm.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -15,7 +14,6 @@ struct Layout {
 };
 
 Layout layout_of(const char* op, const Array& x) {
-  require_cpu(op, x);
   require_floating(op, x);
   if (x.ndim() < 2)
     fail<ShapeError>(op, ": expected input of shape (N, C) or (N, C, d1, ...), got ",
@@ -32,7 +30,6 @@ void check_channel_vector(const char* op, const Array& x, const std::optional<Ar
                           const char* name, int64_t C) {
   if (!v) return;
   check_same_device(op, x, *v);
-  require_cpu(op, *v);
   if (v->dtype() != x.dtype())
     fail<TypeError>(op, ": ", name, " has dtype ", dtype_name(v->dtype()), " but the input has dtype ",
                     dtype_name(x.dtype()));
@@ -41,47 +38,8 @@ void check_channel_vector(const char* op, const Array& x, const std::optional<Ar
                      "shape ", shape_str(x.shape()), "), got shape ", shape_str(v->shape()));
 }
 
-// Element c of a 1-D array of any stride, as double.
-std::vector<double> read_vector(const Array& v) {
-  std::vector<double> out(static_cast<size_t>(v.numel()));
-  visit_floating(v.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* p = v.data<T>();
-    for (size_t c = 0; c < out.size(); ++c) out[c] = p[static_cast<int64_t>(c) * v.strides()[0]];
-  });
-  return out;
-}
-
-Array vector_array(const std::vector<double>& v, DType dtype) {
-  Array out = Array::empty({static_cast<int64_t>(v.size())}, dtype);
-  visit_floating(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    T* p = out.data<T>();
-    for (size_t c = 0; c < v.size(); ++c) p[c] = static_cast<T>(v[c]);
-  });
-  return out;
-}
-
-// The values a (C,) array of dtype T stores: v rounded to T.
-void round_to(std::vector<double>& v, DType dtype) {
-  visit_floating(dtype, [&](auto tag) {
-    using T = decltype(tag);
-    for (double& e : v) e = static_cast<double>(static_cast<T>(e));
-  });
-}
-
-void update_running(const Array& running, const std::vector<double>& batch, double momentum) {
-  running.storage()->bump_version();
-  visit_floating(running.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    T* p = running.data<T>();
-    const int64_t st = running.strides()[0];
-    for (size_t c = 0; c < batch.size(); ++c) {
-      T& r = p[static_cast<int64_t>(c) * st];
-      r = static_cast<T>((1.0 - momentum) * static_cast<double>(r) + momentum * batch[c]);
-    }
-  });
-}
+// A float64 (C,) workspace on x's device.
+Array channel_f64(const Array& x, int64_t C) { return Array::empty({C}, DType::Float64, x.device()); }
 
 }  // namespace
 
@@ -106,38 +64,35 @@ std::tuple<Array, Array, Array> batch_norm(const Array& x, const std::optional<A
     fail<ValueError>(op, ": Expected more than 1 value per channel when training, got input size ",
                      shape_str(x.shape()));
 
-  const size_t C = static_cast<size_t>(s.C);
-  std::vector<double> mean(C, NAN), var(C, NAN), invstd(C);
+  BatchNormForwardChannels k;
+  k.running_mean = running_mean;
+  k.running_var = running_var;
+  k.weight = weight;
+  k.bias = bias;
+  k.training = training;
+  k.momentum = momentum;
+  k.eps = eps;
+  k.M = M;
+  const bool stats = training && M > 0 && s.C > 0;
+  if (stats) {
+    k.mean = channel_f64(x, s.C);
+    k.var = channel_f64(x, s.C);
+  }
+  k.mean_out = Array::empty({s.C}, x.dtype(), x.device());
+  k.invstd_out = Array::empty({s.C}, x.dtype(), x.device());
+  k.scale = channel_f64(x, s.C);
+  k.shift = channel_f64(x, s.C);
   Array xc = contiguous(x);
-  if (training) {
-    if (M > 0) {
-      cpu::batch_norm_stats(xc, s.N, s.C, s.L, mean.data(), var.data());
-      if (running_mean) {
-        std::vector<double> unbiased(var);
-        for (double& v : unbiased) v *= static_cast<double>(M) / static_cast<double>(M - 1);
-        update_running(*running_mean, mean, momentum);
-        update_running(*running_var, unbiased, momentum);
-      }
-    }
-  } else {
-    mean = read_vector(*running_mean);
-    var = read_vector(*running_var);
+  if (stats) DC_DISPATCH(x, batch_norm_stats, xc, s.N, s.C, s.L, k.mean, k.var);
+  if (s.C > 0) DC_DISPATCH(x, batch_norm_forward_channels, k);
+  if (stats && running_mean) {
+    running_mean->storage()->bump_version();
+    running_var->storage()->bump_version();
   }
-  for (size_t c = 0; c < C; ++c) invstd[c] = 1.0 / std::sqrt(var[c] + eps);
-  // The backward pass reads mean and invstd back from the returned arrays:
-  // use the same rounded values here.
-  round_to(mean, x.dtype());
-  round_to(invstd, x.dtype());
-  std::vector<double> scale(invstd), shift(C, 0.0);
-  if (weight) {
-    std::vector<double> w = read_vector(*weight);
-    for (size_t c = 0; c < C; ++c) scale[c] *= w[c];
-  }
-  if (bias) shift = read_vector(*bias);
   Array y = Array::empty(x.shape(), x.dtype(), x.device());
   if (y.numel() > 0)
-    cpu::batch_norm_apply(y, xc, s.N, s.C, s.L, mean.data(), scale.data(), shift.data());
-  return {y, vector_array(mean, x.dtype()), vector_array(invstd, x.dtype())};
+    DC_DISPATCH(x, batch_norm_apply, y, xc, s.N, s.C, s.L, k.mean_out, k.scale, k.shift);
+  return {y, k.mean_out, k.invstd_out};
 }
 
 std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>> batch_norm_backward(
@@ -156,37 +111,37 @@ std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>> bat
   check_channel_vector(op, x, std::optional<Array>(mean), "mean", s.C);
   check_channel_vector(op, x, std::optional<Array>(invstd), "invstd", s.C);
 
-  const size_t C = static_cast<size_t>(s.C);
-  const std::vector<double> m = read_vector(mean), is = read_vector(invstd);
-  std::vector<double> w(C, 1.0);
-  if (weight) w = read_vector(*weight);
-  std::vector<double> sum_g(C, 0.0), sum_gx(C, 0.0);
-  Array gc = contiguous(grad), xc = contiguous(x);
+  BatchNormBackwardChannels k;
+  k.invstd = invstd;
+  k.weight = weight;
+  k.training = training;
+  k.need_input = need_input;
   const int64_t M = s.N * s.L;
-  if (M > 0 && (need_weight || need_bias || (need_input && training)))
-    cpu::batch_norm_grad_sums(gc, xc, s.N, s.C, s.L, m.data(), sum_g.data(), sum_gx.data());
-
-  std::optional<Array> gx, gw, gb;
+  k.M = M;
+  Array gc = contiguous(grad), xc = contiguous(x);
+  k.have_sums = M > 0 && s.C > 0 && (need_weight || need_bias || (need_input && training));
+  if (k.have_sums) {
+    k.sum_g = channel_f64(x, s.C);
+    k.sum_gx = channel_f64(x, s.C);
+    DC_DISPATCH(x, batch_norm_grad_sums, gc, xc, s.N, s.C, s.L, mean, k.sum_g, k.sum_gx);
+  }
   if (need_input) {
-    std::vector<double> a(C), b(C, 0.0), d(C, 0.0);
-    for (size_t c = 0; c < C; ++c) {
-      a[c] = w[c] * is[c];
-      if (training) {
-        b[c] = -a[c] * is[c] * is[c] * sum_gx[c] / static_cast<double>(M);
-        d[c] = -a[c] * sum_g[c] / static_cast<double>(M);
-      }
-    }
+    k.a = channel_f64(x, s.C);
+    k.b = channel_f64(x, s.C);
+    k.d = channel_f64(x, s.C);
+  }
+  if (need_weight) k.grad_weight = Array::empty({s.C}, x.dtype(), x.device());
+  if (need_bias) k.grad_bias = Array::empty({s.C}, x.dtype(), x.device());
+  if (s.C > 0 && (need_input || need_weight || need_bias))
+    DC_DISPATCH(x, batch_norm_backward_channels, k);
+
+  std::optional<Array> gx;
+  if (need_input) {
     gx = Array::empty(x.shape(), x.dtype(), x.device());
     if (gx->numel() > 0)
-      cpu::batch_norm_grad_input(*gx, gc, xc, s.N, s.C, s.L, m.data(), a.data(), b.data(), d.data());
+      DC_DISPATCH(x, batch_norm_grad_input, *gx, gc, xc, s.N, s.C, s.L, mean, k.a, k.b, k.d);
   }
-  if (need_weight) {
-    std::vector<double> v(C);
-    for (size_t c = 0; c < C; ++c) v[c] = sum_gx[c] * is[c];
-    gw = vector_array(v, x.dtype());
-  }
-  if (need_bias) gb = vector_array(sum_g, x.dtype());
-  return {gx, gw, gb};
+  return {gx, k.grad_weight, k.grad_bias};
 }
 
 }  // namespace dc

@@ -5,17 +5,22 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include "../../cuda/optim.h"  // (csrc is the include root)
 #include "cpu/optim.h"
 #include "ops/checks.h"
+#include "ops/elementwise.h"
 
 namespace dc {
 
 namespace {
 
-// `what i` (e.g. "grad 2") must be a contiguous CPU array with `like`'s shape
-// and dtype (`like` is param i).
-void check_like(const char* op, const char* what, size_t i, const Array& a, const Array& like) {
-  require_cpu(op, a);
+// `what i` (e.g. "grad 2") must be on `device` (param 0's), contiguous,
+// with `like`'s shape and dtype (`like` is param i).
+void check_like(const char* op, const char* what, size_t i, const Array& a, const Array& like,
+                Device device) {
+  if (a.device() != device)
+    fail<RuntimeError>(op, ": expected all tensors to be on the same device, but ", what, " ", i,
+                       " is on '", a.device().str(), "' and param 0 on '", device.str(), "'");
   if (a.dtype() != like.dtype())
     fail<TypeError>(op, ": ", what, " ", i, " has dtype ", dtype_name(a.dtype()),
                     " but param ", i, " has dtype ", dtype_name(like.dtype()));
@@ -53,14 +58,13 @@ Span span_of(const Array& a, const char* what, size_t i) {
   return {b, b + static_cast<uintptr_t>(a.numel() * a.itemsize()), what, i};
 }
 
-// The operands of the small fused kernels: same shape and floating dtype,
-// contiguous, on the CPU.
+// The operands of the small fused kernels: same shape, floating dtype and
+// device, contiguous.
 void check_operands(const char* op, const Array& out, std::initializer_list<const Array*> ins) {
-  require_cpu(op, out);
   require_floating(op, out);
   if (!out.is_contiguous()) fail<ValueError>(op, ": the output must be contiguous");
   for (const Array* a : ins) {
-    require_cpu(op, *a);
+    check_same_device(op, out, *a);
     if (a->dtype() != out.dtype())
       fail<TypeError>(op, ": operand has dtype ", dtype_name(a->dtype()),
                       " but the output has dtype ", dtype_name(out.dtype()));
@@ -102,21 +106,24 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
   if (!(opt.weight_decay >= 0) || std::isinf(opt.weight_decay))
     fail<ValueError>(op, ": invalid weight_decay value: ", opt.weight_decay);
 
+  const Device device = n > 0 ? params[0].device() : Device{};
   std::vector<Span> written;
   written.reserve(n * (opt.amsgrad ? 4 : 3));
   for (size_t i = 0; i < n; ++i) {
     const Array& p = params[i];
-    require_cpu(op, p);
+    if (p.device() != device)
+      fail<RuntimeError>(op, ": expected all tensors to be on the same device, but param ", i,
+                         " is on '", p.device().str(), "' and param 0 on '", device.str(), "'");
     if (!is_floating(p.dtype()))
       fail<TypeError>(op, ": param ", i, " has dtype ", dtype_name(p.dtype()),
                       "; expected float32 or float64");
     if (!p.is_contiguous())
       fail<ValueError>(op, ": param ", i, " must be contiguous (strides ",
                        shape_str(p.strides()), " for shape ", shape_str(p.shape()), ")");
-    check_like(op, "grad", i, grads[i], p);
-    check_like(op, "exp_avg", i, exp_avgs[i], p);
-    check_like(op, "exp_avg_sq", i, exp_avg_sqs[i], p);
-    if (opt.amsgrad) check_like(op, "max_exp_avg_sq", i, max_exp_avg_sqs[i], p);
+    check_like(op, "grad", i, grads[i], p, device);
+    check_like(op, "exp_avg", i, exp_avgs[i], p, device);
+    check_like(op, "exp_avg_sq", i, exp_avg_sqs[i], p, device);
+    if (opt.amsgrad) check_like(op, "max_exp_avg_sq", i, max_exp_avg_sqs[i], p, device);
     if (steps[i] < 1) fail<ValueError>(op, ": step count ", i, " is ", steps[i], "; expected >= 1");
     written.push_back(span_of(p, "param", i));
     written.push_back(span_of(exp_avgs[i], "exp_avg", i));
@@ -125,10 +132,16 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
   }
   check_disjoint(op, std::move(written));
 
-  if (reference)
+  if (device.is_cuda()) {
+    if (reference)
+      cuda::adam_step_reference(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+    else
+      cuda::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+  } else if (reference) {
     cpu::adam_step_reference(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
-  else
+  } else {
     cpu::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, opt);
+  }
   // In-place writes: autograd's saved-tensor check must see them.
   for (size_t i = 0; i < n; ++i) {
     params[i].storage()->bump_version();
@@ -140,21 +153,21 @@ void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads
 
 void optim_axpby_(const Array& out, double alpha, const Array& x, double beta) {
   check_operands("optim_axpby_", out, {&x});
-  cpu::axpby_(out, alpha, x, beta);
+  DC_DISPATCH(out, axpby_, out, alpha, x, beta);
   out.storage()->bump_version();
 }
 
 void optim_addcmul_(const Array& out, double alpha, const Array& t1, const Array& t2,
                     double value) {
   check_operands("optim_addcmul_", out, {&t1, &t2});
-  cpu::addcmul_(out, alpha, t1, t2, value);
+  DC_DISPATCH(out, addcmul_, out, alpha, t1, t2, value);
   out.storage()->bump_version();
 }
 
 void optim_addcdiv_(const Array& out, double alpha, const Array& t1, const Array& t2,
                     double value) {
   check_operands("optim_addcdiv_", out, {&t1, &t2});
-  cpu::addcdiv_(out, alpha, t1, t2, value);
+  DC_DISPATCH(out, addcdiv_, out, alpha, t1, t2, value);
   out.storage()->bump_version();
 }
 

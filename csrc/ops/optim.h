@@ -20,10 +20,12 @@ struct AdamOptions {
 // updates params[i], exp_avgs[i], exp_avg_sqs[i] (and max_exp_avg_sqs[i]
 // when amsgrad; the list is empty otherwise) in place. steps[i] >= 1 is the
 // step number of tensor i after this step, which sets its bias corrections.
-// All arrays on the CPU, contiguous, floating; the four (five) arrays of a
-// tensor share its shape and dtype; different tensors may differ.
+// All arrays on one device (a RuntimeError names the odd one out),
+// contiguous, floating; the four (five) arrays of a tensor share its shape
+// and dtype; different tensors may differ. On a GPU the whole step is one
+// multi-tensor kernel launch per dtype present (cuda/optim.cu).
 // `reference`: run the plain scalar kernel instead of the vectorised one
-// (for tests and benchmarks).
+// (for tests and benchmarks; on a GPU the same kernel without 16-byte loads).
 void adam_step(const std::vector<Array>& params, const std::vector<Array>& grads,
                const std::vector<Array>& exp_avgs, const std::vector<Array>& exp_avg_sqs,
                const std::vector<Array>& max_exp_avg_sqs, const std::vector<int64_t>& steps,

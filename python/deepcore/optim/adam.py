@@ -1,8 +1,10 @@
 """Adam and AdamW (PyTorch's torch.optim.Adam / AdamW): one fused native step.
 
 Each step makes one ``_C.adam_step`` call per parameter group, a single pass
-over all the group's elements (read g, p, m, v; write p, m, v), split over
-threads as one concatenated range; see csrc/cpu/optim.cpp.
+over all the group's elements (read g, p, m, v; write p, m, v): on the CPU
+split over threads as one concatenated range (csrc/cpu/optim.cpp), on a GPU
+one multi-tensor kernel launch (cuda/optim.cu). A group's parameters must
+all be on one device; the state is created on it.
 """
 from .. import _C
 from .optimizer import Optimizer
@@ -47,6 +49,14 @@ class Adam(Optimizer):
         if not items:
             return
         amsgrad = bool(group["amsgrad"])
+        device = items[0][1].device
+        for p, pa, _, _ in items:
+            if not pa.device == device:
+                pos = {id(q): i for i, q in enumerate(group["params"])}
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: the fused step needs all parameters of a group "
+                    f"on one device, but parameter {pos[id(p)]} is on {pa.device} and parameter "
+                    f"{pos[id(items[0][0])]} on {device}")
         params, grads, exp_avgs, exp_avg_sqs, maxes, steps = [], [], [], [], [], []
         state_of = self.state
         for p, pa, ga, _ in items:

@@ -219,6 +219,11 @@ class Optimizer:
             if g is None:
                 continue
             pa, ga = p._a, g._a
+            if not ga.device == pa.device:
+                gi = next(k for k, gr in enumerate(self.param_groups) if gr is group)
+                raise RuntimeError(f"{type(self).__name__}.step: the gradient of parameter {i} "
+                                   f"in group {gi} is on {ga.device} but the parameter is on "
+                                   f"{pa.device}")
             if ga.shape != pa.shape or ga.dtype_index != pa.dtype_index:
                 if gi is None:
                     gi = next(k for k, gr in enumerate(self.param_groups) if gr is group)
@@ -266,7 +271,8 @@ class Optimizer:
     def load_state_dict(self, state_dict):
         """Loads a state dict made by ``state_dict()`` of an optimiser of the same
         type over parameters of the same shapes, in the same group layout.
-        State tensors are copied (cast to the parameter's dtype)."""
+        State tensors are copied onto the parameter's device (floating ones
+        cast to its dtype), as PyTorch does."""
         if not isinstance(state_dict, dict) or "state" not in state_dict \
                 or "param_groups" not in state_dict:
             raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' "
@@ -322,10 +328,16 @@ class Optimizer:
                 raise ValueError(f"load_state_dict: state '{key}' of parameter {idx} has shape "
                                  f"{tuple(value.shape)} but the parameter has shape "
                                  f"{tuple(p.shape)}")
+            # As PyTorch: a copy on the parameter's device, floating state
+            # cast to the parameter's dtype.
             a = value._a
-            if value.dtype.is_floating_point and a.dtype_index != p._a.dtype_index:
-                return _make(_C.to_dtype(a, p._a.dtype, True))
-            return _make(_C.to_dtype(a, a.dtype, True))  # a contiguous copy
+            dtype = p._a.dtype if value.dtype.is_floating_point else a.dtype
+            if a.device == p._a.device:
+                return _make(_C.to_dtype(a, dtype, True))  # a contiguous copy
+            # to_device copies; any cast happens on the host side of the move.
+            if a.device.type == 0:
+                return _make(_C.to_device(_C.to_dtype(a, dtype, False), p._a.device))
+            return _make(_C.to_dtype(_C.to_device(a, p._a.device), dtype, False))
         if isinstance(value, dict):
             return {k: Optimizer._load_value(p, idx, k, v) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
@@ -351,7 +363,11 @@ class Optimizer:
 
     @staticmethod
     def _scalar(value, a):
-        return _C.scalar(float(value), a.dtype)
+        """A 0-d array holding value, of a's dtype and on a's device."""
+        s = _C.scalar(float(value), a.dtype)
+        if a.device.type != 0:
+            s = _C.to_device(s, a.device)
+        return s
 
     @staticmethod
     def _copy(a):

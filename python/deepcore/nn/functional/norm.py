@@ -5,7 +5,10 @@ input. In training it uses the batch's mean and biased variance and, when
 running statistics are given, updates them in place (no graph):
 running = (1 - momentum) * running + momentum * batch, with the unbiased
 variance, as PyTorch. In evaluation it uses the running statistics. Forward
-and backward (for input, weight and bias) are native passes.
+and backward (for input, weight and bias) are native passes. All operands
+must be on one device (a RuntimeError names both otherwise); on a GPU the
+statistics and the running-statistics update stay on the device, so a
+training step never waits for it.
 """
 import numbers
 

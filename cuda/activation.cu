@@ -25,6 +25,7 @@
 #include "activation.h"
 #include "activation.cuh"
 #include "common.cuh"
+#include "core/random.h"
 
 namespace dc::cuda {
 
@@ -139,35 +140,16 @@ __global__ void softmax_backward_kernel(T* gx, const T* gy, const T* y, int64_t 
 }
 
 // ---------------------------------------------------------------- dropout
-// Philox4x32-10 as core/random.h (the same numbers as the CPU's mask).
-__device__ __forceinline__ uint4 philox(uint64_t key, uint64_t counter) {
-  uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
-  uint32_t c0 = static_cast<uint32_t>(counter), c1 = static_cast<uint32_t>(counter >> 32);
-  uint32_t c2 = 0, c3 = 0;
-  for (int round = 0; round < 10; ++round) {
-    const uint32_t hi0 = __umulhi(0xD2511F53u, c0), lo0 = 0xD2511F53u * c0;
-    const uint32_t hi1 = __umulhi(0xCD9E8D57u, c2), lo1 = 0xCD9E8D57u * c2;
-    const uint32_t n0 = hi1 ^ c1 ^ k0, n2 = hi0 ^ c3 ^ k1;
-    c0 = n0;
-    c1 = lo1;
-    c2 = n2;
-    c3 = lo0;
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  return make_uint4(c0, c1, c2, c3);
-}
-
 // One thread per group of 4 elements (one Philox block).
 template <class T>
 __global__ void dropout_kernel(T* out, const T* x, int64_t n, uint64_t threshold, T scale,
                                uint64_t seed, uint64_t offset) {
   DC_CUDA_LOOP(q, (n + 3) / 4) {
-    const uint4 r = philox(seed, offset + static_cast<uint64_t>(q));
-    const uint32_t word[4] = {r.x, r.y, r.z, r.w};
+    // The CPU's Philox (core/random.h), so both devices drop the same elements.
+    const auto r = Philox::block(seed, offset + static_cast<uint64_t>(q), 0);
     const int64_t i0 = 4 * q;
     for (int l = 0; l < 4 && i0 + l < n; ++l)
-      out[i0 + l] = word[l] >= threshold ? x[i0 + l] * scale : T(0);
+      out[i0 + l] = r[l] >= threshold ? x[i0 + l] * scale : T(0);
   }
 }
 

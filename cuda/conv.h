@@ -3,11 +3,11 @@
 // ConvGeometry both share (a plain struct, no CPU code).
 #pragma once
 #include "core/array.h"
-#include "cpu/conv.h"
+#include "ops/conv.h"
 
 namespace dc::cuda {
 
-using cpu::ConvGeometry;
+using ConvGeometry;
 
 // out = conv2d(x, w) + bias. x, w, out contiguous on one GPU, one floating
 // dtype; bias (co,) contiguous or undefined.

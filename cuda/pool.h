@@ -3,11 +3,11 @@
 #pragma once
 #include <cstdint>
 #include "core/array.h"
-#include "cpu/pool.h"
+#include "ops/pool.h"
 
 namespace dc::cuda {
 
-using cpu::PoolGeometry;
+using PoolGeometry;
 
 void max_pool2d_forward(const PoolGeometry& g, const Array& x, const Array& out,
                         const Array& indices);

@@ -5,19 +5,9 @@
 #include <utility>
 #include <vector>
 #include "core/array.h"
+#include "ops/conv.h"
 
 namespace dc::cpu {
-
-// The sizes of one convolution, validated by ops/conv.cpp: input (n, c, h, w),
-// weight (co, c, kh, kw), output (n, co, oh, ow) with
-// oh = (h + 2 ph - dh (kh - 1) - 1) / sh + 1 (and likewise ow), all >= 1
-// except n and c, which may be 0.
-struct ConvGeometry {
-  int64_t n, c, h, w;
-  int64_t co, kh, kw;
-  int64_t sh, sw, ph, pw, dh, dw;
-  int64_t oh, ow;
-};
 
 // out = conv2d(x, w) + bias. x, w, out are contiguous and of one floating
 // dtype; bias is (co,) contiguous or undefined.

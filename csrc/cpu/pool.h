@@ -2,18 +2,9 @@
 #pragma once
 #include <cstdint>
 #include "core/array.h"
+#include "ops/pool.h"
 
 namespace dc::cpu {
-
-// One pooling, validated by ops/pool.cpp: `planes` = N*C independent planes
-// of h x w pooled to oh x ow; window (oh, ow) covers rows oh*sh - ph + i*dh
-// (i < kh) and columns likewise, clipped to the plane. Average pooling has
-// dh = dw = 1.
-struct PoolGeometry {
-  int64_t planes, h, w;
-  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
-  int64_t oh, ow;
-};
 
 // out = the max of each window, indices = its flat position ih*w + iw within
 // the plane (int64): the first maximum in row-major window order, and a NaN

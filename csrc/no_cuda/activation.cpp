@@ -1,6 +1,6 @@
 // The activation kernels of cuda/activation.h in a build without CUDA:
 // unreachable (no GPU array can exist), but they must link.
-#include "../../cuda/activation.h"  // (csrc is the include root)
+#include "cuda/activation.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

@@ -1,7 +1,7 @@
 // conv2d's CUDA kernels in a build without CUDA (see no_cuda.cpp): they
 // raise, though no GPU array can exist to reach them.
 #include "core/errors.h"
-#include "../../cuda/conv.h"  // (csrc is the include root)
+#include "cuda/conv.h"
 
 namespace dc::cuda {
 

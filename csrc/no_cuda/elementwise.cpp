@@ -1,7 +1,7 @@
 // cuda/elementwise.h for a build without CUDA: unreachable (no GPU array can
 // exist), but the dispatch in csrc/ops/elementwise.cpp links against it.
 #include "core/errors.h"
-#include "../../cuda/elementwise.h"
+#include "cuda/elementwise.h"
 
 namespace dc::cuda {
 

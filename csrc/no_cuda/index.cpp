@@ -1,7 +1,7 @@
 // Indexing in a build without CUDA: unreachable (no GPU array exists), but
 // the dispatch in ops/index.cpp must link.
 #include "core/errors.h"
-#include "../../cuda/index.h"  // the repo root is not on the include path
+#include "cuda/index.h"
 
 namespace dc::cuda {
 

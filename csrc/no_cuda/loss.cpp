@@ -1,6 +1,6 @@
 // The loss kernels of cuda/loss.h in a build without CUDA: unreachable (no
 // GPU array can exist), but they must link.
-#include "../../cuda/loss.h"  // (csrc is the include root)
+#include "cuda/loss.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

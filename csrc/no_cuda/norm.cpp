@@ -1,6 +1,6 @@
 // cuda/norm.h for a build without CUDA: unreachable (no GPU array can
 // exist), but the dispatch in csrc/ops/norm.cpp must link.
-#include "../../cuda/norm.h"
+#include "cuda/norm.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

@@ -1,6 +1,6 @@
 // cuda/optim.h for a build without CUDA: unreachable (no GPU array can
 // exist), but the dispatch in csrc/ops/optim.cpp must link.
-#include "../../cuda/optim.h"
+#include "cuda/optim.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

@@ -1,7 +1,7 @@
 // cuda/random.h for a build without CUDA: unreachable (no GPU array can
 // exist), but the dispatch in csrc/ops/creation.cpp links against it.
 #include "core/errors.h"
-#include "../../cuda/random.h"
+#include "cuda/random.h"
 
 namespace dc::cuda {
 

@@ -1,7 +1,7 @@
 // Reductions in a build without CUDA: unreachable (no GPU array exists), but
 // the dispatch in ops/reduce.cpp must link.
 #include "core/errors.h"
-#include "../../cuda/reduce.h"  // the repo root is not on the include path
+#include "cuda/reduce.h"
 
 namespace dc::cuda {
 

@@ -1,7 +1,7 @@
 // Checks and dispatch for the activation ops (see activation.h).
 #include "ops/activation.h"
 #include <cmath>
-#include "../../cuda/activation.h"  // (csrc is the include root)
+#include "cuda/activation.h"
 #include "cpu/activation.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"

@@ -1,7 +1,7 @@
 // Checks and dispatch for conv2d (see conv.h); the kernels are in cpu/conv.cpp
 // and cuda/conv.cu.
 #include "ops/conv.h"
-#include "../../cuda/conv.h"  // (csrc is the include root)
+#include "cuda/conv.h"
 #include "cpu/conv.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -22,7 +22,7 @@ std::pair<int64_t, int64_t> pair_arg(const char* name, const std::vector<int64_t
 // The geometry of conv2d(input, weight), with every check on shapes, values
 // and dtypes; input is 4-D here (unbatched input is viewed as a batch of 1
 // by the callers, which pass the user's shape in `shown` for messages).
-cpu::ConvGeometry geometry(const Array& input, const Shape& shown, const Array& weight,
+ConvGeometry geometry(const Array& input, const Shape& shown, const Array& weight,
                            const std::vector<int64_t>& stride,
                            const std::vector<int64_t>& padding,
                            const std::vector<int64_t>& dilation) {
@@ -51,7 +51,7 @@ cpu::ConvGeometry geometry(const Array& input, const Shape& shown, const Array& 
   if (xs[1] != ws[1])
     fail<ShapeError>(kOp, ": expected input with ", ws[1], " channels (weight ", shape_str(ws),
                      "), got ", xs[1], " channels (input ", shape_str(shown), ")");
-  cpu::ConvGeometry g{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
+  ConvGeometry g{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3],
                       sh, sw, ph, pw, dh, dw, 0, 0};
   // Kernel extents count the dilation.
   const int64_t eh = dh * (g.kh - 1) + 1, ew = dw * (g.kw - 1) + 1;
@@ -87,7 +87,7 @@ Array batched(const Array& a) {
 }
 
 // The (N, Co, OH, OW) output shape, without N for unbatched input.
-Shape output_shape(const cpu::ConvGeometry& g, bool unbatched) {
+Shape output_shape(const ConvGeometry& g, bool unbatched) {
   if (unbatched) return {g.co, g.oh, g.ow};
   return {g.n, g.co, g.oh, g.ow};
 }
@@ -105,7 +105,7 @@ Array conv2d(const Array& input, const Array& weight, const std::optional<Array>
              const std::vector<int64_t>& dilation) {
   check_input(input, weight);
   const bool unbatched = input.ndim() == 3;
-  const cpu::ConvGeometry g =
+  const ConvGeometry g =
       geometry(batched(input), input.shape(), weight, stride, padding, dilation);
   if (bias) {
     check_same_device(kOp, input, *bias);
@@ -133,7 +133,7 @@ Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Arr
   check_input(input, weight);
   check_same_device(kOp, input, grad_out);
   const bool unbatched = input.ndim() == 3;
-  const cpu::ConvGeometry g =
+  const ConvGeometry g =
       geometry(batched(input), input.shape(), weight, stride, padding, dilation);
   if (grad_out.dtype() != input.dtype())
     fail<TypeError>(kOp, ": grad_output (", dtype_name(grad_out.dtype()), ") and input (",

@@ -7,6 +7,17 @@
 
 namespace dc {
 
+// The sizes of one convolution, validated by ops/conv.cpp: input (n, c, h, w),
+// weight (co, c, kh, kw), output (n, co, oh, ow) with
+// oh = (h + 2 ph - dh (kh - 1) - 1) / sh + 1 (and likewise ow), all >= 1
+// except n and c, which may be 0.
+struct ConvGeometry {
+  int64_t n, c, h, w;
+  int64_t co, kh, kw;
+  int64_t sh, sw, ph, pw, dh, dw;
+  int64_t oh, ow;
+};
+
 // out[n, o, y, x] = bias[o] + sum_{c, i, j} input[n, c, y*sh - ph + i*dh,
 // x*sw - pw + j*dw] * weight[o, c, i, j], zero outside the input. input is
 // (N, C, H, W) or unbatched (C, H, W) (the output then has no batch dim);

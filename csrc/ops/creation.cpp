@@ -1,7 +1,7 @@
 #include "ops/creation.h"
 #include <cmath>
-#include "../../cuda/elementwise.h"
-#include "../../cuda/random.h"
+#include "cuda/elementwise.h"
+#include "cuda/random.h"
 #include "core/cuda_runtime.h"
 #include "cpu/elementwise.h"
 #include "cpu/random.h"

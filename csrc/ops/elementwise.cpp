@@ -1,7 +1,7 @@
 // Checks and dispatch for the elementwise ops (see elementwise.h).
 #include "ops/elementwise.h"
 #include <cmath>
-#include "../../cuda/elementwise.h"
+#include "cuda/elementwise.h"
 #include "cpu/elementwise.h"
 #include "ops/checks.h"
 #include "ops/creation.h"

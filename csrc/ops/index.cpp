@@ -8,7 +8,7 @@
 #include "ops/index.h"
 #include <algorithm>
 #include <string>
-#include "../../cuda/index.h"  // the repo root is not on the include path
+#include "cuda/index.h"
 #include "cpu/index.h"
 #include "ops/checks.h"
 #include "ops/creation.h"

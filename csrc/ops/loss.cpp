@@ -9,7 +9,7 @@
 #include "ops/loss.h"
 #include <cmath>
 #include <cstdint>
-#include "../../cuda/loss.h"  // (csrc is the include root)
+#include "cuda/loss.h"
 #include "cpu/loss.h"
 #include "ops/checks.h"
 #include "ops/creation.h"
@@ -140,7 +140,17 @@ struct Prepared {
   ClassLayout L;
   Array x, target, weight;
   Array host_target;  // class targets only
-  CrossEntropyProblem pb;
+  CrossEntropyProblem pb;  // sizes and options; problem() adds the operands
+
+  // pb with its operand pointers aimed at this object's arrays: set on use,
+  // since a Prepared may have been copied since prepare() filled it.
+  CrossEntropyProblem problem() const {
+    CrossEntropyProblem q = pb;
+    q.x = &x;
+    q.target = &target;
+    q.weight = weight.defined() ? &weight : nullptr;
+    return q;
+  }
 };
 
 // All checks of cross_entropy / nll_loss / multi_margin_loss, then contiguous operands.
@@ -168,7 +178,7 @@ Prepared prepare(const char* op, const Array& input, const char* input_name, con
   P.x = contiguous(input);
   P.target = contiguous(target);
   if (weight) P.weight = contiguous(*weight);
-  P.pb = CrossEntropyProblem{&P.x, &P.target, weight ? &P.weight : nullptr, prob,
+  P.pb = CrossEntropyProblem{nullptr, nullptr, nullptr, prob,
                                   P.L.N, P.L.C, P.L.D, allow_ignore ? ignore_index : INT64_MIN,
                                   0.0};
   return P;
@@ -264,7 +274,7 @@ std::pair<Array, Array> cross_entropy(const Array& logits, const Array& target,
   const int64_t rows = P.L.N * P.L.D;
   Array loss = row_buffer(rows, logits.device()), wsum = row_buffer(rows, logits.device());
   Array lse = Array::empty(P.L.row_shape, logits.dtype(), logits.device());
-  if (rows > 0) DC_DISPATCH(logits, cross_entropy, P.pb, loss, wsum, lse);
+  if (rows > 0) DC_DISPATCH(logits, cross_entropy, P.problem(), loss, wsum, lse);
   return {reduce_rows(loss, wsum, r, !P.pb.prob, logits.dtype(), P.L.row_shape), lse};
 }
 
@@ -289,7 +299,7 @@ Array cross_entropy_backward(const Array& grad, const Array& logits, const Array
                       : class_weight_sum(P.host_target, weight, ignore_index);
   Array gx = Array::empty(logits.shape(), logits.dtype(), logits.device());
   if (gx.numel() > 0)
-    DC_DISPATCH(gx, cross_entropy_backward, P.pb, contiguous(lse), g, denom, gx);
+    DC_DISPATCH(gx, cross_entropy_backward, P.problem(), contiguous(lse), g, denom, gx);
   return gx;
 }
 
@@ -301,7 +311,7 @@ Array nll_loss(const Array& input, const Array& target, const std::optional<Arra
   Prepared P = prepare(op, input, "input", target, weight, ignore_index, false, true);
   const int64_t rows = P.L.N * P.L.D;
   Array loss = row_buffer(rows, input.device()), wsum = row_buffer(rows, input.device());
-  if (rows > 0) DC_DISPATCH(input, nll_loss, P.pb, loss, wsum);
+  if (rows > 0) DC_DISPATCH(input, nll_loss, P.problem(), loss, wsum);
   return reduce_rows(loss, wsum, r, true, input.dtype(), P.L.row_shape);
 }
 
@@ -315,7 +325,7 @@ Array nll_loss_backward(const Array& grad, const Array& input, const Array& targ
   const double denom =
       r == Reduction::Mean ? class_weight_sum(P.host_target, weight, ignore_index) : 1.0;
   Array gx = Array::empty(input.shape(), input.dtype(), input.device());
-  if (gx.numel() > 0) DC_DISPATCH(gx, nll_loss_backward, P.pb, g, denom, gx);
+  if (gx.numel() > 0) DC_DISPATCH(gx, nll_loss_backward, P.problem(), g, denom, gx);
   return gx;
 }
 
@@ -337,7 +347,7 @@ Array multi_margin_loss(const Array& input, const Array& target, int64_t p, doub
   Reduction r = parse_reduction(op, reduction);
   Prepared P = prepare_margin(op, input, target, p, margin, weight);
   Array loss = row_buffer(P.L.N, input.device());
-  if (P.L.N > 0) DC_DISPATCH(input, multi_margin_loss, P.pb, p, margin, loss);
+  if (P.L.N > 0) DC_DISPATCH(input, multi_margin_loss, P.problem(), p, margin, loss);
   return reduce_rows(loss, loss, r, false, input.dtype(), P.L.row_shape);
 }
 
@@ -350,7 +360,7 @@ Array multi_margin_loss_backward(const Array& grad, const Array& input, const Ar
   const Array g = check_loss_grad(op, grad, input, r, P.L.row_shape);
   const double denom = r == Reduction::Mean ? static_cast<double>(P.L.N) : 1.0;
   Array gx = Array::empty(input.shape(), input.dtype(), input.device());
-  if (gx.numel() > 0) DC_DISPATCH(gx, multi_margin_loss_backward, P.pb, p, margin, g, denom, gx);
+  if (gx.numel() > 0) DC_DISPATCH(gx, multi_margin_loss_backward, P.problem(), p, margin, g, denom, gx);
   return gx;
 }
 

@@ -1,6 +1,6 @@
 // Checks and dispatch for batch normalisation (see norm.h).
 #include "ops/norm.h"
-#include "../../cuda/norm.h"  // (csrc is the include root)
+#include "cuda/norm.h"
 #include "cpu/norm.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
-#include "../../cuda/optim.h"  // (csrc is the include root)
+#include "cuda/optim.h"
 #include "cpu/optim.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"

@@ -1,7 +1,7 @@
 // Checks and dispatch for pooling (see pool.h); the kernels are in cpu/pool.cpp
 // and cuda/pool.cu.
 #include "ops/pool.h"
-#include "../../cuda/pool.h"  // (csrc is the include root)
+#include "cuda/pool.h"
 #include "cpu/pool.h"
 #include "ops/checks.h"
 #include "ops/elementwise.h"
@@ -30,7 +30,7 @@ int64_t pooled_size(int64_t n, int64_t k, int64_t s, int64_t p, int64_t d, bool 
 }
 
 // Validates a pooling of an input of `shape` and returns its geometry.
-cpu::PoolGeometry pool_geometry(const char* op, const Shape& shape,
+PoolGeometry pool_geometry(const char* op, const Shape& shape,
                                 const std::vector<int64_t>& kernel_size,
                                 const std::vector<int64_t>& stride,
                                 const std::vector<int64_t>& padding,
@@ -75,7 +75,7 @@ cpu::PoolGeometry pool_geometry(const char* op, const Shape& shape,
   return {planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow};
 }
 
-Shape pooled_shape(const Shape& input_shape, const cpu::PoolGeometry& g) {
+Shape pooled_shape(const Shape& input_shape, const PoolGeometry& g) {
   Shape s(input_shape.begin(), input_shape.end() - 2);
   s.push_back(g.oh);
   s.push_back(g.ow);
@@ -99,7 +99,7 @@ std::tuple<Array, Array> max_pool2d(const Array& input, const std::vector<int64_
                                     const std::vector<int64_t>& dilation, bool ceil_mode) {
   const char* op = "max_pool2d";
   require_floating(op, input);
-  const cpu::PoolGeometry g =
+  const PoolGeometry g =
       pool_geometry(op, input.shape(), kernel_size, stride, padding, dilation, ceil_mode);
   const Shape shape = pooled_shape(input.shape(), g);
   Array out = Array::empty(shape, input.dtype(), input.device());
@@ -115,7 +115,7 @@ Array max_pool2d_backward(const Array& grad_out, const Array& indices, const Sha
                           const std::vector<int64_t>& dilation, bool ceil_mode) {
   const char* op = "max_pool2d_backward";
   check_shape(op, input_shape);
-  const cpu::PoolGeometry g =
+  const PoolGeometry g =
       pool_geometry(op, input_shape, kernel_size, stride, padding, dilation, ceil_mode);
   check_grad(op, grad_out, pooled_shape(input_shape, g));
   check_same_device(op, grad_out, indices);
@@ -134,7 +134,7 @@ Array avg_pool2d(const Array& input, const std::vector<int64_t>& kernel_size,
                  std::optional<int64_t> divisor_override) {
   const char* op = "avg_pool2d";
   require_floating(op, input);
-  const cpu::PoolGeometry g =
+  const PoolGeometry g =
       pool_geometry(op, input.shape(), kernel_size, stride, padding, kNoDilation, ceil_mode);
   if (divisor_override && *divisor_override == 0)
     fail<ValueError>(op, ": divisor_override must be non-zero");
@@ -151,7 +151,7 @@ Array avg_pool2d_backward(const Array& grad_out, const Shape& input_shape,
                           bool count_include_pad, std::optional<int64_t> divisor_override) {
   const char* op = "avg_pool2d_backward";
   check_shape(op, input_shape);
-  const cpu::PoolGeometry g =
+  const PoolGeometry g =
       pool_geometry(op, input_shape, kernel_size, stride, padding, kNoDilation, ceil_mode);
   check_grad(op, grad_out, pooled_shape(input_shape, g));
   if (divisor_override && *divisor_override == 0)

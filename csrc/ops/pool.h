@@ -7,6 +7,16 @@
 
 namespace dc {
 
+// One pooling, validated by ops/pool.cpp: `planes` = N*C independent planes
+// of h x w pooled to oh x ow; window (oh, ow) covers rows oh*sh - ph + i*dh
+// (i < kh) and columns likewise, clipped to the plane. Average pooling has
+// dh = dw = 1.
+struct PoolGeometry {
+  int64_t planes, h, w;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+  int64_t oh, ow;
+};
+
 // kernel_size, stride, padding, dilation are (h, w) pairs or one value for
 // both; an empty stride means stride = kernel_size. Output sizes follow
 // PyTorch (ceil_mode rounds up, but a window may not start in the bottom or

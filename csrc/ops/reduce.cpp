@@ -1,6 +1,6 @@
 // Checks and dispatch for the reductions (see reduce.h).
 #include "ops/reduce.h"
-#include "../../cuda/reduce.h"  // the repo root is not on the include path
+#include "cuda/reduce.h"
 #include "cpu/reduce.h"
 #include "ops/checks.h"
 

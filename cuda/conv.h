@@ -7,7 +7,6 @@
 
 namespace dc::cuda {
 
-using ConvGeometry;
 
 // out = conv2d(x, w) + bias. x, w, out contiguous on one GPU, one floating
 // dtype; bias (co,) contiguous or undefined.

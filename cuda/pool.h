@@ -7,7 +7,6 @@
 
 namespace dc::cuda {
 
-using PoolGeometry;
 
 void max_pool2d_forward(const PoolGeometry& g, const Array& x, const Array& out,
                         const Array& indices);

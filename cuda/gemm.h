@@ -13,7 +13,8 @@ namespace dc::cuda {
 // beta == 0: C is not read. Fast when A and B each have a unit stride in one
 // dimension and C is row-major (rsc >= n, csc == 1); any strides are correct.
 // float runs in full float32 unless TF32 is allowed (set_allow_tf32).
-// Instantiated for float and double.
+// alpha == 0 gives C = beta * C without reading A or B. Instantiated for
+// float and double (and int64_t, for int64 matmul).
 template <class T>
 void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
           const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t rsc, int64_t csc);

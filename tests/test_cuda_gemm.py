@@ -63,7 +63,7 @@ def test_allow_tf32_round_trip(tf32):
 def test_allow_tf32_leaves_cpu_products_exact(tf32):
     tf32(True)
     a, b = rand((33, 65)), rand((65, 17), seed=1)
-    check_product(dc.tensor(a) @ dc.tensor(b), a, b)
+    check_product(dc.tensor(a, device="cpu") @ dc.tensor(b, device="cpu"), a, b)
 
 
 # ---- shapes, layouts, dtypes ---------------------------------------------------------
@@ -111,7 +111,8 @@ def test_matmul_layouts(tf32, dtype, tf32_on):
     tf32(tf32_on)
     rel = TF32_REL if tf32_on and dtype == "float32" else None
     m, k, n = 131, 76, 68
-    base_a, base_b = rand((k + 1, 2 * m + 2), dtype), rand((n + 1, 2 * k + 4), dtype, seed=1)
+    base_a = rand((max(m, k) + 1, 2 * m + 2), dtype)
+    base_b = rand((max(n, k) + 1, 2 * k + 4), dtype, seed=1)
     ga, gb = gpu(base_a), gpu(base_b)
     variants_a = {
         "row": (base_a[:m, :k], gpu(base_a[:m, :k])),
@@ -319,14 +320,20 @@ def test_linear_backward_gpu_matches_cpu(tf32, with_bias, dtype):
 @needs_gpu
 def test_mixed_devices_raise():
     a, b = rand((3, 4)), rand((4, 5))
-    with pytest.raises(RuntimeError, match="matmul.*cuda:0.*cpu|matmul.*cpu.*cuda:0"):
-        gpu(a) @ dc.tensor(b)
-    with pytest.raises(RuntimeError, match="linear.*(cuda:0.*cpu|cpu.*cuda:0)"):
-        dc.nn.functional.linear(gpu(a), dc.tensor(b.T.copy()))
-    with pytest.raises(RuntimeError, match="linear.*(cuda:0.*cpu|cpu.*cuda:0)"):
-        dc.nn.functional.linear(gpu(a), gpu(b.T.copy()), dc.zeros(5))
-    with pytest.raises(RuntimeError, match="gemm_.*(cuda:0.*cpu|cpu.*cuda:0)"):
-        dc._C._gemm_(gpu(np.zeros((3, 5), np.float32))._a, gpu(a)._a, dc.tensor(b)._a, 1.0, 0.0)
+
+    def cpu(x):
+        return dc.tensor(x, device="cpu")
+    both = "(cuda:0.*cpu|cpu.*cuda:0)"
+    with pytest.raises(RuntimeError, match="matmul.*" + both):
+        gpu(a) @ cpu(b)
+    with pytest.raises(RuntimeError, match="matmul.*" + both):
+        cpu(a) @ gpu(b)
+    with pytest.raises(RuntimeError, match="linear.*" + both):
+        dc.nn.functional.linear(gpu(a), cpu(b.T.copy()))
+    with pytest.raises(RuntimeError, match="linear.*" + both):
+        dc.nn.functional.linear(gpu(a), gpu(b.T.copy()), cpu(np.zeros(5, np.float32)))
+    with pytest.raises(RuntimeError, match="gemm_.*" + both):
+        dc._C._gemm_(gpu(np.zeros((3, 5), np.float32))._a, gpu(a)._a, cpu(b)._a, 1.0, 0.0)
 
 
 @needs_gpu

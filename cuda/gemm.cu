@@ -34,7 +34,8 @@
 // blocks running at the same time share A and B tiles in L2.
 //
 // TF32 kernel (float32 when set_allow_tf32(true), sm_80+): the same loads,
-// 128 x 128 x 16 block tile, 8 warps of 64 x 32 each, mma.sync.m16n8k8 TF32
+// 128 x 128 x 16 block tile, 4 warps of 64 x 64 each (the tile CUTLASS's
+// sm_80 TF32 GEMMs use, without their multistage cp.async), mma.sync.m16n8k8 TF32
 // tensor-core instructions (inputs rounded to TF32, 10-bit mantissa, when
 // stored to shared memory; float32 accumulate). Shared rows are padded to 136
 // floats so that the fragment reads (4 k-rows x 8 consecutive m or n per
@@ -132,19 +133,19 @@ __device__ inline float to_tf32(float x) {
 // (i) before the next row, so a warp reads whole 32-byte sectors; else they
 // take consecutive rows (the transposing shared stores then never conflict
 // whatever LD is).
-template <class T, int BK, int BI, int LD, Lay L, bool kFirst>
+template <class T, int NT, int BK, int BI, int LD, Lay L, bool kFirst>
 struct TileLoader {
   static constexpr int kVec = 16 / sizeof(T);
-  static constexpr int kElems = BK * BI / kGemmThreads;
+  static constexpr int kElems = BK * BI / NT;
   static constexpr int kVecs = kElems / kVec;
-  static_assert(kElems % kVec == 0 && BI % kVec == 0 && BK % kVec == 0 && LD % kVec == 0,
+  static_assert(kVecs * kVec == kElems && BI % kVec == 0 && BK % kVec == 0 && LD % kVec == 0,
                 "tile shape must split into 16-byte vectors");
   using V = typename Vec16<T>::type;
   alignas(16) T r[kElems];
 
   // Coordinates of vector v (layouts I, K) or element v (layout S).
   __device__ static void coords(int v, int& k, int& i) {
-    const int idx = static_cast<int>(threadIdx.x) + v * kGemmThreads;
+    const int idx = static_cast<int>(threadIdx.x) + v * NT;
     if constexpr (L == Lay::I) {
       k = idx / (BI / kVec);
       i = idx % (BI / kVec) * kVec;
@@ -276,8 +277,8 @@ __global__ void __launch_bounds__(kGemmThreads, sizeof(T) == 4 ? 1 : 2)
   const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int ty = w / 2 * 4 + lane / 8, tx = w % 2 * 8 + lane % 8;
 
-  TileLoader<T, BK, BM, LDA, LA, true> la;
-  TileLoader<T, BK, BN, LDB, LB, true> lb;
+  TileLoader<T, kGemmThreads, BK, BM, LDA, LA, true> la;
+  TileLoader<T, kGemmThreads, BK, BN, LDB, LB, true> lb;
   la.load(a, p.ska, p.sia, p.k, ml, p.veca);
   lb.load(b, p.skb, p.sib, p.k, nl, p.vecb);
   la.template store<false>(&As[0][0][0]);
@@ -342,16 +343,31 @@ __global__ void __launch_bounds__(kGemmThreads, sizeof(T) == 4 ? 1 : 2)
   }
 }
 
+// The TF32 tensor-core kernel's tile: WARPS_M x WARPS_N warps, each owning
+// MT x NT8 mma tiles of 16 x 8 (a 16 MT x 8 NT8 warp tile).
+struct Tf32Tile {
+  static constexpr int WARPS_M = 2, WARPS_N = 2, MT = 4, NT8 = 8;
+  static constexpr int kThreads = 32 * WARPS_M * WARPS_N;
+  static constexpr int BM = WARPS_M * MT * 16, BN = WARPS_N * NT8 * 8, BK = 16;
+};
+
 // The TF32 tensor-core kernel (float32, sm_80+; see the top of the file).
-// Warp w owns rows 64 (w / 4) .. + 63 and columns 32 (w % 4) .. + 31 of the
-// block tile: 4 x 4 mma tiles of 16 x 8. Fragment layouts (PTX ISA, lane =
-// 4 g + q): A a0 (g, q), a1 (g + 8, q), a2 (g, q + 4), a3 (g + 8, q + 4);
-// B b0 (k = q, n = g), b1 (q + 4, g); C c0 (g, 2q), c1 (g, 2q + 1),
-// c2 (g + 8, 2q), c3 (g + 8, 2q + 1).
+// Warp w owns rows 64 (w / 2) .. + 63 and columns 64 (w % 2) .. + 63 of the
+// 128 x 128 block tile: 4 x 8 mma tiles of 16 x 8. Per k step of 8 a warp
+// reads 4 KB of fragments from shared memory for 32 mma (64 KFLOP): the
+// shared-memory bandwidth (128 B/clock/SM) keeps pace with the tensor cores
+// (~2 KFLOP/clock/SM TF32 on H100); a 64 x 32 warp tile would read 3 KB per
+// 16 mma and be bound by shared memory at ~2/3 of the tensor-core rate.
+// Fragment layouts (PTX ISA, lane = 4 g + q): A a0 (g, q), a1 (g + 8, q),
+// a2 (g, q + 4), a3 (g + 8, q + 4); B b0 (k = q, n = g), b1 (q + 4, g);
+// C c0 (g, 2q), c1 (g, 2q + 1), c2 (g + 8, 2q), c3 (g + 8, 2q + 1).
 template <Lay LA, Lay LB>
-__global__ void __launch_bounds__(kGemmThreads, 2) gemm_tf32(const Params<float> p) {
+__global__ void __launch_bounds__(Tf32Tile::kThreads, 2) gemm_tf32(const Params<float> p) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
-  constexpr int BM = 128, BN = 128, BK = 16, LD = 136;
+  using Cfg = Tf32Tile;
+  constexpr int BM = Cfg::BM, BN = Cfg::BN, BK = Cfg::BK, MT = Cfg::MT, NT8 = Cfg::NT8;
+  constexpr int LD = 136;  // 128 + 8: row r starts 8 r banks further
+  static_assert(BM + 8 <= LD && BN + 8 <= LD, "padded rows");
   __shared__ __align__(16) float As[2][BK][LD];
   __shared__ __align__(16) float Bs[2][BK][LD];
 
@@ -362,21 +378,21 @@ __global__ void __launch_bounds__(kGemmThreads, 2) gemm_tf32(const Params<float>
   const float* b = p.b + z * p.sb + n0 * p.sib;
   const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int g = lane / 4, q = lane % 4;
-  const int wm = w / 4 * 64, wn = w % 4 * 32;
+  const int wm = w / Cfg::WARPS_N * (MT * 16), wn = w % Cfg::WARPS_N * (NT8 * 8);
 
-  TileLoader<float, BK, BM, LD, LA, false> la;
-  TileLoader<float, BK, BN, LD, LB, false> lb;
+  TileLoader<float, Cfg::kThreads, BK, BM, LD, LA, false> la;
+  TileLoader<float, Cfg::kThreads, BK, BN, LD, LB, false> lb;
   la.load(a, p.ska, p.sia, p.k, ml, p.veca);
   lb.load(b, p.skb, p.sib, p.k, nl, p.vecb);
   la.template store<true>(&As[0][0][0]);
   lb.template store<true>(&Bs[0][0][0]);
   __syncthreads();
 
-  float acc[4][4][4];
+  float acc[MT][NT8][4];
 #pragma unroll
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < MT; ++i)
 #pragma unroll
-    for (int j = 0; j < 4; ++j)
+    for (int j = 0; j < NT8; ++j)
 #pragma unroll
       for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
 
@@ -392,9 +408,9 @@ __global__ void __launch_bounds__(kGemmThreads, 2) gemm_tf32(const Params<float>
     }
 #pragma unroll
     for (int kk = 0; kk < BK; kk += 8) {
-      uint32_t af[4][4], bf[4][2];
+      uint32_t af[MT][4], bf[NT8][2];
 #pragma unroll
-      for (int mt = 0; mt < 4; ++mt) {
+      for (int mt = 0; mt < MT; ++mt) {
         const float* s = &As[cur][kk + q][wm + mt * 16 + g];
         af[mt][0] = __float_as_uint(s[0]);
         af[mt][1] = __float_as_uint(s[8]);
@@ -402,15 +418,15 @@ __global__ void __launch_bounds__(kGemmThreads, 2) gemm_tf32(const Params<float>
         af[mt][3] = __float_as_uint(s[4 * LD + 8]);
       }
 #pragma unroll
-      for (int nt = 0; nt < 4; ++nt) {
+      for (int nt = 0; nt < NT8; ++nt) {
         const float* s = &Bs[cur][kk + q][wn + nt * 8 + g];
         bf[nt][0] = __float_as_uint(s[0]);
         bf[nt][1] = __float_as_uint(s[4 * LD]);
       }
 #pragma unroll
-      for (int mt = 0; mt < 4; ++mt)
+      for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-        for (int nt = 0; nt < 4; ++nt) {
+        for (int nt = 0; nt < NT8; ++nt) {
           float* d = acc[mt][nt];
           asm volatile(
               "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 "
@@ -429,13 +445,13 @@ __global__ void __launch_bounds__(kGemmThreads, 2) gemm_tf32(const Params<float>
 
   float* c = p.c + z * p.sc;
 #pragma unroll
-  for (int mt = 0; mt < 4; ++mt) {
+  for (int mt = 0; mt < MT; ++mt) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int64_t row = m0 + wm + mt * 16 + g + 8 * h;
       if (row >= p.m) continue;
 #pragma unroll
-      for (int nt = 0; nt < 4; ++nt) {
+      for (int nt = 0; nt < NT8; ++nt) {
         const int64_t col = n0 + wn + nt * 8 + 2 * q;
         store_run<float, 2>(c + row * p.rsc + col * p.csc, &acc[mt][nt][2 * h], p.n - col,
                             p.csc, p.alpha, p.beta, p.vecc);
@@ -540,7 +556,8 @@ void run(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a, in
 
   bool tf32 = false;
   if constexpr (std::is_same_v<T, float>) tf32 = allow_tf32() && cc_major(device) >= 8;
-  const int64_t bm = tf32 ? 128 : SimtTile<T>::BM, bn = tf32 ? 128 : SimtTile<T>::BN;
+  const int64_t bm = tf32 ? Tf32Tile::BM : SimtTile<T>::BM;
+  const int64_t bn = tf32 ? Tf32Tile::BN : SimtTile<T>::BN;
   p.tiles_m = (m + bm - 1) / bm;
   p.tiles_n = (n + bn - 1) / bn;
   const int64_t tiles = p.tiles_m * p.tiles_n;
@@ -558,7 +575,7 @@ void run(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a, in
       constexpr Lay la = decltype(LA)::value, lb = decltype(LB)::value;
       if constexpr (std::is_same_v<T, float>) {
         if (tf32) {
-          gemm_tf32<la, lb><<<grid, kGemmThreads, 0, s>>>(q);
+          gemm_tf32<la, lb><<<grid, Tf32Tile::kThreads, 0, s>>>(q);
           return;
         }
       }

@@ -3,7 +3,7 @@
 //
 // FLOPs: 2mnk. Bytes at the least: (mk + kn + mn) * sizeof(T), plus mn more
 // when beta != 0. At n = 4096 float32 that is 137 GFLOP against 200 MB: on an
-// H100 (67 TFLOP/s float32 SIMT, ~495 TFLOP/s TF32 tensor cores, 3.35 TB/s)
+// H100 SXM (67 TFLOP/s float32 SIMT, ~495 TFLOP/s TF32 tensor cores, 3.35 TB/s)
 // the product is compute bound by a factor of ~30, so the kernel's job is to
 // keep the FMA units fed from registers, and global and shared memory traffic
 // must stay under what the tiles below allow.
@@ -44,6 +44,13 @@
 // transposing stores do not conflict either. Expected error ~1e-3 relative, as
 // PyTorch's allow_tf32.
 //
+// Split-K: a product with too few tiles to fill the GPU and a long k (the
+// weight gradients of convolutions and linear layers: m x n small, k = batch
+// x pixels) splits k into S slices run as a batch (grid y) into an S x m x n
+// float workspace, summed in a fixed order by a second kernel that applies
+// alpha and beta: deterministic, and S times the parallelism for S m n extra
+// bytes written and read.
+//
 // Epilogue: C = alpha * acc + beta * C, C not read when beta == 0; vector
 // stores when C is row-major and aligned. alpha == 0 skips the product (C =
 // beta * C, A and B not read, as cpu::gemm).
@@ -52,8 +59,9 @@
 // linear algebra" (SC08); CUTLASS's "Efficient GEMM in CUDA" (threadblock,
 // warp and thread tiles); S. Boehm, "How to optimize a CUDA matmul kernel for
 // cuBLAS-like performance" (2022); PTX ISA, "Matrix fragments for mma.m16n8k8"
-// (tf32). The plain reference is cpu::gemm_reference; tests and
-// bench/matmul.py --device cuda check this kernel against it and cuBLAS.
+// (tf32). Checked against float64 products by tests/test_cuda_gemm.py (every
+// tile edge, layout and split) and by bench/matmul.py --device cuda before it
+// times the kernels against cuBLAS.
 #include "gemm.h"
 #include <cuda_runtime.h>
 #include <algorithm>
@@ -61,7 +69,7 @@
 #include <climits>
 #include <cstdint>
 #include <type_traits>
-#include "check.cuh"
+#include "common.cuh"
 #include "core/errors.h"
 
 namespace dc::cuda {
@@ -89,6 +97,7 @@ struct Vec16<int64_t> { using type = longlong2; };
 template <class T>
 struct Params {
   int64_t m, n, k;
+  int64_t k_last;  // k of the last product of the grid (split-K: a shorter last slice)
   T alpha, beta;
   const T* a;
   int64_t sa, ska, sia;  // batch stride, stride along k, along m
@@ -272,6 +281,7 @@ __global__ void __launch_bounds__(kGemmThreads, sizeof(T) == 4 ? 1 : 2)
   const Tile tile = tile_of_block(p.tiles_m, p.tiles_n);
   const int64_t z = blockIdx.y, m0 = tile.tm * BM, n0 = tile.tn * BN;
   const int64_t ml = p.m - m0, nl = p.n - n0;
+  const int64_t kz = z == gridDim.y - 1 ? p.k_last : p.k;
   const T* a = p.a + z * p.sa + m0 * p.sia;
   const T* b = p.b + z * p.sb + n0 * p.sib;
   const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -279,8 +289,8 @@ __global__ void __launch_bounds__(kGemmThreads, sizeof(T) == 4 ? 1 : 2)
 
   TileLoader<T, kGemmThreads, BK, BM, LDA, LA, true> la;
   TileLoader<T, kGemmThreads, BK, BN, LDB, LB, true> lb;
-  la.load(a, p.ska, p.sia, p.k, ml, p.veca);
-  lb.load(b, p.skb, p.sib, p.k, nl, p.vecb);
+  la.load(a, p.ska, p.sia, kz, ml, p.veca);
+  lb.load(b, p.skb, p.sib, kz, nl, p.vecb);
   la.template store<false>(&As[0][0][0]);
   lb.template store<false>(&Bs[0][0][0]);
   __syncthreads();
@@ -292,7 +302,7 @@ __global__ void __launch_bounds__(kGemmThreads, sizeof(T) == 4 ? 1 : 2)
     for (int j = 0; j < TN; ++j) acc[i][j] = T(0);
 
   // k_left: the k extent from the next tile on; a and b advance with it.
-  int64_t k_left = p.k - BK;
+  int64_t k_left = kz - BK;
   const int64_t a_step = BK * p.ska, b_step = BK * p.skb;
   for (int cur = 0;; cur ^= 1) {
     const bool next = k_left > 0;
@@ -374,6 +384,7 @@ __global__ void __launch_bounds__(Tf32Tile::kThreads, 2) gemm_tf32(const Params<
   const Tile tile = tile_of_block(p.tiles_m, p.tiles_n);
   const int64_t z = blockIdx.y, m0 = tile.tm * BM, n0 = tile.tn * BN;
   const int64_t ml = p.m - m0, nl = p.n - n0;
+  const int64_t kz = z == gridDim.y - 1 ? p.k_last : p.k;
   const float* a = p.a + z * p.sa + m0 * p.sia;
   const float* b = p.b + z * p.sb + n0 * p.sib;
   const int w = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -382,8 +393,8 @@ __global__ void __launch_bounds__(Tf32Tile::kThreads, 2) gemm_tf32(const Params<
 
   TileLoader<float, Cfg::kThreads, BK, BM, LD, LA, false> la;
   TileLoader<float, Cfg::kThreads, BK, BN, LD, LB, false> lb;
-  la.load(a, p.ska, p.sia, p.k, ml, p.veca);
-  lb.load(b, p.skb, p.sib, p.k, nl, p.vecb);
+  la.load(a, p.ska, p.sia, kz, ml, p.veca);
+  lb.load(b, p.skb, p.sib, kz, nl, p.vecb);
   la.template store<true>(&As[0][0][0]);
   lb.template store<true>(&Bs[0][0][0]);
   __syncthreads();
@@ -396,7 +407,7 @@ __global__ void __launch_bounds__(Tf32Tile::kThreads, 2) gemm_tf32(const Params<
 #pragma unroll
       for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
 
-  int64_t k_left = p.k - BK;
+  int64_t k_left = kz - BK;
   const int64_t a_step = BK * p.ska, b_step = BK * p.skb;
   for (int cur = 0;; cur ^= 1) {
     const bool next = k_left > 0;
@@ -515,8 +526,9 @@ void with_layouts(Lay la, Lay lb, F&& f) {
 
 std::atomic<bool> g_allow_tf32{false};
 
-// Compute capability major of `device`, asked once per device.
-int cc_major(int device) {
+// A device attribute of `device`, asked once per device.
+template <cudaDeviceAttr kAttr>
+int device_attribute(int device) {
   constexpr int kCached = 64;
   static std::atomic<int> cache[kCached];  // 0: not asked yet
   if (device >= 0 && device < kCached) {
@@ -524,10 +536,45 @@ int cc_major(int device) {
     if (v) return v;
   }
   int v = 0;
-  check(cudaDeviceGetAttribute(&v, cudaDevAttrComputeCapabilityMajor, device),
-        "cudaDeviceGetAttribute");
+  check(cudaDeviceGetAttribute(&v, kAttr, device), "cudaDeviceGetAttribute");
   if (device >= 0 && device < kCached) cache[device].store(v, std::memory_order_relaxed);
   return v;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Split-K slices depths are multiples of this (a whole number of k-tiles of
+// both kernels, and 16-byte aligned slice offsets for k-contiguous operands).
+constexpr int64_t kSliceAlign = 16;
+
+// How many k slices a single product of `tiles` output tiles should run as
+// (1: no split). Only when fewer than half the SMs would have a tile, each
+// slice at least 256 deep, about two blocks per SM in all, at most 64 slices
+// and 64 MiB of workspace.
+template <class T>
+int64_t split_count(int64_t m, int64_t n, int64_t k, int64_t tiles, int device) {
+  constexpr int64_t kMinSliceDepth = 256, kMaxSplits = 64, kMaxWorkspace = int64_t(64) << 20;
+  const int64_t sms = device_attribute<cudaDevAttrMultiProcessorCount>(device);
+  if (tiles * 2 > sms || k < 2 * kMinSliceDepth) return 1;
+  int64_t splits = ceil_div(2 * sms, tiles);
+  splits = std::min(splits, k / kMinSliceDepth);
+  splits = std::min(splits, kMaxSplits);
+  splits = std::min(splits, kMaxWorkspace / (m * n * static_cast<int64_t>(sizeof(T))));
+  return std::max<int64_t>(splits, 1);
+}
+
+// c = alpha * (sum of the `splits` m x n partial products in ws) + beta * c,
+// summed in slice order (deterministic); c not read when beta == 0.
+template <class T>
+__global__ void splitk_reduce(const T* __restrict__ ws, int64_t splits, int64_t m, int64_t n,
+                              T alpha, T beta, T* c, int64_t rsc, int64_t csc) {
+  const int64_t mn = m * n;
+  DC_CUDA_LOOP(idx, mn) {
+    T sum = ws[idx];
+    for (int64_t z = 1; z < splits; ++z) sum += ws[z * mn + idx];
+    T& d = c[idx / n * rsc + idx % n * csc];
+    d = beta != T(0) ? alpha * sum + beta * d : alpha * sum;
+  }
 }
 
 template <class T>
@@ -547,7 +594,7 @@ void run(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a, in
   if (m == 1) rsc = 0;
   if (n == 1) csc = 1;
   Params<T> p{};
-  p.m = m, p.n = n, p.k = k, p.alpha = alpha, p.beta = beta;
+  p.m = m, p.n = n, p.k = k, p.k_last = k, p.alpha = alpha, p.beta = beta;
   p.sa = sa, p.ska = oa.sk, p.sia = oa.si, p.veca = oa.vec;
   p.sb = sb, p.skb = ob.sk, p.sib = ob.si, p.vecb = ob.vec;
   p.sc = sc, p.rsc = rsc, p.csc = csc;
@@ -555,22 +602,19 @@ void run(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a, in
            reinterpret_cast<uintptr_t>(c) % 16 == 0;
 
   bool tf32 = false;
-  if constexpr (std::is_same_v<T, float>) tf32 = allow_tf32() && cc_major(device) >= 8;
+  if constexpr (std::is_same_v<T, float>)
+    tf32 = allow_tf32() && device_attribute<cudaDevAttrComputeCapabilityMajor>(device) >= 8;
   const int64_t bm = tf32 ? Tf32Tile::BM : SimtTile<T>::BM;
   const int64_t bn = tf32 ? Tf32Tile::BN : SimtTile<T>::BN;
-  p.tiles_m = (m + bm - 1) / bm;
-  p.tiles_n = (n + bn - 1) / bn;
+  p.tiles_m = ceil_div(m, bm);
+  p.tiles_n = ceil_div(n, bn);
   const int64_t tiles = p.tiles_m * p.tiles_n;
   if (tiles > INT_MAX)
     fail<NotImplementedError>("gemm: a ", m, " x ", n, " product has too many tiles for one launch");
 
-  for (int64_t z0 = 0; z0 < batch; z0 += kMaxBatchPerLaunch) {
-    Params<T> q = p;
-    q.a = a + z0 * sa;
-    q.b = b + z0 * sb;
-    q.c = c + z0 * sc;
-    const dim3 grid(static_cast<unsigned>(tiles),
-                    static_cast<unsigned>(std::min(batch - z0, kMaxBatchPerLaunch)));
+  // Grid y: the batch, or the k slices of a split product.
+  auto launch = [&](const Params<T>& q, int64_t ny) {
+    const dim3 grid(static_cast<unsigned>(tiles), static_cast<unsigned>(ny));
     with_layouts(oa.lay, ob.lay, [&](auto LA, auto LB) {
       constexpr Lay la = decltype(LA)::value, lb = decltype(LB)::value;
       if constexpr (std::is_same_v<T, float>) {
@@ -583,6 +627,32 @@ void run(int64_t batch, int64_t m, int64_t n, int64_t k, T alpha, const T* a, in
       gemm_simt<T, C::BM, C::BN, C::BK, C::TM, C::TN, la, lb><<<grid, kGemmThreads, 0, s>>>(q);
     });
     check_launch("gemm");
+  };
+
+  const int64_t splits = batch == 1 ? split_count<T>(m, n, k, tiles, device) : 1;
+  if (splits > 1) {
+    // Slices of depth kc (the last one shorter) as a batch whose operands
+    // step kc along k, into a row-major workspace of `slices` m x n products.
+    const int64_t kc = ceil_div(ceil_div(k, splits), kSliceAlign) * kSliceAlign;
+    const int64_t slices = ceil_div(k, kc);
+    Array ws = Array::empty({slices, m, n}, dtype_of<T>::value, Device{DeviceType::CUDA, device});
+    Params<T> q = p;
+    q.k = kc, q.k_last = k - (slices - 1) * kc, q.alpha = T(1), q.beta = T(0);
+    q.sa = kc * oa.sk, q.sb = kc * ob.sk;
+    q.c = ws.data<T>(), q.sc = m * n, q.rsc = n, q.csc = 1;
+    q.vecc = n % kVec == 0 && reinterpret_cast<uintptr_t>(q.c) % 16 == 0;
+    launch(q, slices);
+    splitk_reduce<T><<<blocks_for(m * n), kThreads, 0, s>>>(q.c, slices, m, n, alpha, beta, c,
+                                                            rsc, csc);
+    check_launch("gemm");
+    return;
+  }
+  for (int64_t z0 = 0; z0 < batch; z0 += kMaxBatchPerLaunch) {
+    Params<T> q = p;
+    q.a = a + z0 * sa;
+    q.b = b + z0 * sb;
+    q.c = c + z0 * sc;
+    launch(q, std::min(batch - z0, kMaxBatchPerLaunch));
   }
 }
 

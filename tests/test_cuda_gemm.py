@@ -189,6 +189,29 @@ def test_matmul_1d(tf32, dtype, sa, sb):
     check_product(got, a, b)
 
 
+@needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("tf32_on", [False, True])
+def test_split_k(tf32, dtype, tf32_on):
+    """Few output tiles and a long k: the product runs as k slices (the last
+    one shorter) summed by a second kernel, which also applies alpha and beta."""
+    tf32(tf32_on)
+    rel = TF32_REL if tf32_on and dtype == "float32" else None
+    for m, n, k in [(64, 64, 100_000), (70, 33, 5003), (1, 300, 20_000), (130, 129, 1024)]:
+        a, b = rand((m, k), dtype), rand((k, n), dtype, seed=1)
+        check_product(gpu(a) @ gpu(b), a, b, rel)
+    # transposed operands, alpha and beta, C column-major (a transposed view)
+    at, bt = rand((5003, 70), dtype), rand((33, 5003), dtype, seed=1)
+    c = rand((70, 33), dtype, seed=2)
+    tc = gpu(c.T).transpose(0, 1)
+    dc._C._gemm_(tc._a, gpu(at).transpose(0, 1)._a, gpu(bt).transpose(0, 1)._a, 0.5, -2.0)
+    ref = 0.5 * (at.T.astype(np.float64) @ bt.T) - 2.0 * c
+    scale = np.abs(at.T.astype(np.float64)) @ np.abs(bt.T)
+    tol = (TF32_REL if tf32_on and dtype == "float32" else
+           5003 * (F32_REL if dtype == "float32" else 2e-15))
+    assert np.all(np.abs(tc.numpy() - ref) <= tol * scale + 4 * np.abs(c) * 1e-7)
+
+
 # ---- TF32 -----------------------------------------------------------------------
 
 @needs_gpu

@@ -1,8 +1,9 @@
 """deepcore's matmul/linear against numpy (OpenBLAS) and PyTorch, in the same
-run, at 1 and 2 threads.
+run, at 1 and 2 threads; with --device cuda, the GPU GEMM against cuBLAS.
 
     python bench/matmul.py [--threads 1,2] [--repeat 15] [--pause 0.3] [--quick]
                            [--only TEXT] [--json out.json]
+    python bench/matmul.py --device cuda [--repeat 15] [--quick] [--json out.json]
 
 Each thread count runs in its own subprocess, because OpenBLAS reads
 OPENBLAS_NUM_THREADS when numpy is imported (threadpoolctl is not assumed);
@@ -16,6 +17,17 @@ each sample starts after a --pause (0.3 s) and an untimed call: the three
 thread pools spin after their work (OpenBLAS for ~2^28 cycles, OpenMP runtimes
 up to 200 ms) and would otherwise steal the cores from whichever library runs
 next. GFLOP/s count 2mnk.
+
+GPU mode: square float32 products n = 1024 .. 8192 (--quick stops at 4096),
+deepcore against torch.matmul on the same GPU, first in full float32
+(dc.backends.cuda.matmul.allow_tf32 and torch's both False: our SIMT kernel
+against cuBLAS SGEMM), then with TF32 allowed on both sides (our mma.sync
+kernel against cuBLAS TF32). Each result is checked against a float64 product
+before timing. deepcore queues its kernels on its own stream, which torch's
+CUDA events do not see, so a sample is host time around enough calls to fill
+~50 ms, bracketed by each library's synchronize(); the figures are medians of
+--repeat samples, the ratio the median of paired ratios. Without a GPU (or a
+CUDA build) it says so and exits with status 0.
 """
 import argparse
 import json
@@ -142,8 +154,116 @@ def worker(threads, repeat, quick, pause, only):
     return results
 
 
+def cuda_available():
+    """(deepcore, reason): deepcore when its CUDA backend sees a GPU, else a
+    sentence saying why not."""
+    import deepcore as dc
+    if not dc.cuda.is_built():
+        return None, "deepcore was built without CUDA (pip install with DEEPCORE_CUDA=ON)"
+    if not dc.cuda.is_available():
+        return None, "no CUDA GPU is available"
+    return dc, None
+
+
+def cuda_timer(fn, sync):
+    """Host seconds per call of fn over a batch of calls filling ~50 ms,
+    bracketed by sync() (the work is asynchronous); returns a sampler."""
+    fn()
+    sync()
+    t0 = time.perf_counter()
+    fn()
+    sync()
+    inner = max(1, int(0.05 / max(time.perf_counter() - t0, 1e-7)))
+
+    def sample():
+        sync()
+        t = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        sync()
+        return (time.perf_counter() - t) / inner
+    return sample
+
+
+def cuda_main(args):
+    dc, reason = cuda_available()
+    if dc is None:
+        print(f"bench/matmul.py --device cuda: skipped: {reason}")
+        return []
+    try:
+        import torch
+        if not torch.cuda.is_available():
+            print("PyTorch has no CUDA here: timing deepcore alone, no cuBLAS ratios")
+            torch = None
+    except ImportError:
+        print("PyTorch is not installed: timing deepcore alone, no cuBLAS ratios")
+        torch = None
+    sizes = (1024, 2048, 4096) + (() if args.quick else (8192,))
+    rng = np.random.default_rng(0)
+    rows = []
+    old_dc = dc.backends.cuda.matmul.allow_tf32
+    old_torch = torch.backends.cuda.matmul.allow_tf32 if torch is not None else None
+    try:
+        for n in sizes:
+            a = rng.standard_normal((n, n)).astype(np.float32)
+            b = rng.standard_normal((n, n)).astype(np.float32)
+            da, db = dc.tensor(a, device="cuda"), dc.tensor(b, device="cuda")
+            if torch is not None:
+                ta, tb = torch.from_numpy(a).cuda(), torch.from_numpy(b).cuda()
+                ref = (ta.double() @ tb.double()).cpu().numpy()
+            else:
+                ref = (da.double() @ db.double()).cpu().numpy()
+            scale = np.abs(ref).max()
+            for mode in ("float32", "tf32"):
+                tf32 = mode == "tf32"
+                dc.backends.cuda.matmul.allow_tf32 = tf32
+                fns = {"dc": (lambda: da @ db, dc.cuda.synchronize)}
+                if torch is not None:
+                    torch.backends.cuda.matmul.allow_tf32 = tf32
+                    fns["torch"] = (lambda: ta @ tb, torch.cuda.synchronize)
+                # Same answer first: float32 sums of n terms stay well inside
+                # 1e-4 of the largest entry; TF32 inputs keep 10 mantissa bits.
+                tol = 1e-2 if tf32 else 1e-4
+                for name, (fn, _) in fns.items():
+                    out = fn()
+                    got = out.cpu().numpy()
+                    err = float(np.abs(got - ref).max() / scale)
+                    if not err < tol:
+                        raise SystemExit(f"{name} {mode} n={n}: max error {err:.2e} of the "
+                                         f"largest entry exceeds {tol:.0e}")
+                samplers = {name: cuda_timer(fn, sync) for name, (fn, sync) in fns.items()}
+                times = {name: [] for name in fns}
+                for _ in range(args.repeat):
+                    for name, sample in samplers.items():
+                        times[name].append(sample())
+                flops = 2.0 * n ** 3
+                row = {"case": f"square {n}", "mode": mode, "device": "cuda"}
+                for name, ts in times.items():
+                    row[name] = flops / float(np.median(ts)) / 1e9
+                if "torch" in times:
+                    row["dc/torch"] = float(np.median(np.array(times["torch"]) /
+                                                      np.array(times["dc"])))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    finally:
+        dc.backends.cuda.matmul.allow_tf32 = old_dc
+        if torch is not None:
+            torch.backends.cuda.matmul.allow_tf32 = old_torch
+    name = torch.cuda.get_device_name() if torch is not None else "GPU"
+    print(f"deepcore GPU GEMM vs torch.matmul (cuBLAS) on {name}; GFLOP/s are medians of "
+          f"{args.repeat} samples, ratios medians of paired samples")
+    print(f"{'case':14} {'mode':8} {'deepcore':>9} {'torch':>9} {'dc/torch':>8}")
+    for r in rows:
+        torch_s = f"{r['torch']:9.0f}" if "torch" in r else f"{'-':>9}"
+        ratio = f"{r['dc/torch']:8.2f}" if "dc/torch" in r else f"{'-':>8}"
+        print(f"{r['case']:14} {r['mode']:8} {r['dc']:9.0f} {torch_s} {ratio}")
+    return rows
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"),
+                   help="cuda: the GPU GEMM against cuBLAS (see above)")
     p.add_argument("--threads", default="1,2")
     p.add_argument("--repeat", type=int, default=15)
     p.add_argument("--pause", type=float, default=0.3)
@@ -152,6 +272,12 @@ def main():
     p.add_argument("--only", help="run only the cases whose label contains this text")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.device == "cuda":
+        rows = cuda_main(args)
+        if args.json and rows:
+            with open(args.json, "w") as f:
+                json.dump(rows, f, indent=1)
+        return
     if args.worker:
         worker(args.worker, args.repeat, args.quick, args.pause, args.only)
         return

@@ -2,6 +2,8 @@
 #include "ops/linalg.h"
 #include <algorithm>
 #include <type_traits>
+#include "../../cuda/gemm.h"
+#include "../../cuda/matmul.h"
 #include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "ops/checks.h"
@@ -40,7 +42,6 @@ Array as_batched(const Array& x, const Shape& batch, bool row) {
 Array matmul(const Array& a, const Array& b) {
   const char* op = "matmul";
   check_same_device(op, a, b);
-  require_cpu(op, a);
   if (a.ndim() == 0 || b.ndim() == 0)
     fail<ShapeError>("matmul: both arguments need to be at least 1D, but they are ", a.ndim(),
                      "D and ", b.ndim(), "D (shapes ", shape_str(a.shape()), " and ",
@@ -84,7 +85,7 @@ Array matmul(const Array& a, const Array& b) {
   check_shape(op, full);
 
   Array out = Array::empty(full, dtype, a.device());
-  cpu::matmul(out, as_batched(to_dtype(a, dtype), batch, true),
+  DC_DISPATCH(out, matmul, out, as_batched(to_dtype(a, dtype), batch, true),
               as_batched(to_dtype(b, dtype), batch, false));
   // Drop the dims that 1-D operands gained; out is contiguous so this is a view.
   Shape shape(batch);
@@ -97,7 +98,6 @@ Array linear(const Array& input, const Array& weight, const Array& bias) {
   const char* op = "linear";
   check_same_device(op, input, weight);
   if (bias.defined()) check_same_device(op, input, bias);
-  require_cpu(op, input);
   if (input.ndim() == 0)
     fail<ShapeError>("linear: input must be at least 1-D, got a 0-d tensor");
   if (weight.ndim() != 2)
@@ -129,7 +129,7 @@ Array linear(const Array& input, const Array& weight, const Array& bias) {
   // The kernel reads input as one (rows, k) matrix; copy the rare layouts
   // whose leading dims do not merge into one stride.
   const Array x = cpu::merged_row_stride(input) >= 0 ? input : contiguous(input);
-  cpu::linear(out, x, weight, bias);
+  DC_DISPATCH(out, linear, out, x, weight, bias);
   return out;
 }
 
@@ -137,7 +137,6 @@ void gemm_(const Array& c, const Array& a, const Array& b, double alpha, double 
   const char* op = "gemm_";
   check_same_device(op, c, a);
   check_same_device(op, c, b);
-  require_cpu(op, c);
   if (a.ndim() != 2 || b.ndim() != 2 || c.ndim() != 2)
     fail<ShapeError>("gemm_: expected 2-D tensors, got shapes ", shape_str(c.shape()), ", ",
                      shape_str(a.shape()), " and ", shape_str(b.shape()));
@@ -154,6 +153,11 @@ void gemm_(const Array& c, const Array& a, const Array& b, double alpha, double 
   for (int d = 0; d < 2; ++d)
     if (sc[d] > 1 && c.strides()[d] == 0 && c.numel() > 0)
       fail<ValueError>("gemm_: c has overlapping elements (strides ", shape_str(c.strides()), ")");
+  if (c.device().is_cuda()) {
+    cuda::gemm_inplace(c, a, b, alpha, beta);
+    c.storage()->bump_version();
+    return;
+  }
   visit_dtype(c.dtype(), [&](auto tag) {
     using T = decltype(tag);
     if constexpr (!std::is_same_v<T, bool>) {
@@ -183,5 +187,8 @@ void set_gemm_kernel(const std::string& name) {
 }
 
 std::string gemm_kernel() { return cpu::gemm_kernel_name(); }
+
+void set_allow_tf32(bool allow) { cuda::set_allow_tf32(allow); }
+bool allow_tf32() { return cuda::allow_tf32(); }
 
 }  // namespace dc

@@ -33,4 +33,10 @@ void set_gemm_kernel(const std::string& name);
 // "avx2" or "portable": the kernel in use now.
 std::string gemm_kernel();
 
+// PyTorch's torch.backends.cuda.matmul.allow_tf32: float32 products on the
+// GPU may use TF32 tensor cores (~1e-3 relative error). Off by default; a
+// process-wide flag, kept (and readable) on any build.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
 }  // namespace dc

@@ -14,6 +14,9 @@ void bind_linalg(py::module_& m) {
         py::arg("beta"), "test hook: c = alpha * a @ b + beta * c in place");
   m.def("_set_gemm_kernel", &dc::set_gemm_kernel, "test hook: 'auto', 'portable' or 'avx2'");
   m.def("_gemm_kernel", &dc::gemm_kernel, "the GEMM micro-kernel in use: 'avx2' or 'portable'");
+  m.def("cuda_set_allow_tf32", &dc::set_allow_tf32, py::arg("allow"),
+        "torch.backends.cuda.matmul.allow_tf32 = allow: float32 GPU products may use TF32");
+  m.def("cuda_allow_tf32", &dc::allow_tf32, "whether float32 GPU products may use TF32");
 }
 
 }  // namespace dc::python

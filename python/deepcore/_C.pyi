@@ -6,7 +6,7 @@ import collections.abc
 from deepcore import ShapeError
 import numpy
 import typing
-__all__: list[str] = ['Array', 'DType', 'Device', 'ShapeError', 'abs', 'adam_step', 'adam_uses_avx2', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'avg_pool2d_backward', 'batch_norm', 'batch_norm_backward', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bitwise_and', 'bitwise_not', 'bitwise_or', 'bitwise_xor', 'cat', 'clamp', 'contiguous', 'conv2d_backward', 'conv2d_forward', 'copy_', 'cos', 'cross_entropy', 'cross_entropy_backward', 'cuda_built', 'cuda_device_count', 'cuda_empty_cache', 'cuda_malloc_count', 'cuda_max_memory_allocated', 'cuda_memory_allocated', 'cuda_memory_reserved', 'cuda_reset_peak_memory_stats', 'cuda_synchronize', 'div', 'dropout', 'dropout_backward', 'elu', 'elu_backward', 'empty', 'eq', 'exp', 'expand', 'fill_', 'flatten', 'from_dlpack', 'from_numpy', 'full', 'gather', 'ge', 'get_num_threads', 'get_rng_state', 'gt', 'index', 'index_put_', 'initial_seed', 'isnan', 'l1_loss', 'le', 'leaky_relu', 'leaky_relu_backward', 'linear', 'log', 'log_softmax', 'log_softmax_backward', 'lt', 'manual_seed', 'matmul', 'max_dim', 'max_pool2d', 'max_pool2d_backward', 'maximum', 'mean', 'min_dim', 'minimum', 'mse_loss', 'mul', 'multi_margin_loss', 'multi_margin_loss_backward', 'ne', 'neg', 'nll_loss', 'nll_loss_backward', 'nonzero', 'optim_addcdiv_', 'optim_addcmul_', 'optim_axpby_', 'permute', 'pointwise_loss_backward', 'pow', 'rand', 'randint', 'randn', 'relu', 'relu_backward', 'reshape', 'scalar', 'scatter_add_', 'select', 'set_num_threads', 'set_rng_state', 'sigmoid', 'sigmoid_backward', 'sign', 'sin', 'slice', 'softmax', 'softmax_backward', 'sqrt', 'squeeze', 'stack', 'std', 'sub', 'sum', 'tanh', 'tanh_backward', 'to_device', 'to_dlpack', 'to_dtype', 'to_numpy', 'transpose', 'unsqueeze', 'var', 'view', 'where']
+__all__: list[str] = ['Array', 'DType', 'Device', 'ShapeError', 'abs', 'adam_step', 'adam_uses_avx2', 'add', 'all', 'amax', 'amin', 'any', 'arange', 'argmax', 'argmin', 'avg_pool2d', 'avg_pool2d_backward', 'batch_norm', 'batch_norm_backward', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'bitwise_and', 'bitwise_not', 'bitwise_or', 'bitwise_xor', 'cat', 'clamp', 'contiguous', 'conv2d_backward', 'conv2d_forward', 'copy_', 'cos', 'cross_entropy', 'cross_entropy_backward', 'cuda_allow_tf32', 'cuda_built', 'cuda_device_count', 'cuda_empty_cache', 'cuda_malloc_count', 'cuda_max_memory_allocated', 'cuda_memory_allocated', 'cuda_memory_reserved', 'cuda_reset_peak_memory_stats', 'cuda_set_allow_tf32', 'cuda_synchronize', 'div', 'dropout', 'dropout_backward', 'elu', 'elu_backward', 'empty', 'eq', 'exp', 'expand', 'fill_', 'flatten', 'from_dlpack', 'from_numpy', 'full', 'gather', 'ge', 'get_num_threads', 'get_rng_state', 'gt', 'index', 'index_put_', 'initial_seed', 'isnan', 'l1_loss', 'le', 'leaky_relu', 'leaky_relu_backward', 'linear', 'log', 'log_softmax', 'log_softmax_backward', 'lt', 'manual_seed', 'matmul', 'max_dim', 'max_pool2d', 'max_pool2d_backward', 'maximum', 'mean', 'min_dim', 'minimum', 'mse_loss', 'mul', 'multi_margin_loss', 'multi_margin_loss_backward', 'ne', 'neg', 'nll_loss', 'nll_loss_backward', 'nonzero', 'optim_addcdiv_', 'optim_addcmul_', 'optim_axpby_', 'permute', 'pointwise_loss_backward', 'pow', 'rand', 'randint', 'randn', 'relu', 'relu_backward', 'reshape', 'scalar', 'scatter_add_', 'select', 'set_num_threads', 'set_rng_state', 'sigmoid', 'sigmoid_backward', 'sign', 'sin', 'slice', 'softmax', 'softmax_backward', 'sqrt', 'squeeze', 'stack', 'std', 'sub', 'sum', 'tanh', 'tanh_backward', 'to_device', 'to_dlpack', 'to_dtype', 'to_numpy', 'transpose', 'unsqueeze', 'var', 'view', 'where']
 class DType:
     """
     Members:
@@ -263,6 +263,10 @@ def cross_entropy_backward(arg0: Array, arg1: Array, arg2: Array, arg3: Array | 
     """
     gradient of cross_entropy w.r.t. the logits (softmax minus target, scaled)
     """
+def cuda_allow_tf32() -> bool:
+    """
+    whether float32 GPU products may use TF32
+    """
 def cuda_built() -> bool:
     ...
 def cuda_device_count() -> int:
@@ -279,6 +283,10 @@ def cuda_memory_reserved(device: typing.SupportsInt | typing.SupportsIndex) -> i
     ...
 def cuda_reset_peak_memory_stats(device: typing.SupportsInt | typing.SupportsIndex) -> None:
     ...
+def cuda_set_allow_tf32(allow: bool) -> None:
+    """
+    torch.backends.cuda.matmul.allow_tf32 = allow: float32 GPU products may use TF32
+    """
 def cuda_synchronize() -> None:
     ...
 def div(arg0: Array, arg1: Array) -> Array:

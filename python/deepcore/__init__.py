@@ -19,6 +19,7 @@ from .ops.index import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from . import autograd, cuda, nn
+from . import backends
 from . import optim
 from . import data, datasets
 from .serialization import save, load

@@ -2,7 +2,7 @@
 // can exist there), the TF32 switch is kept so that Python code setting
 // dc.backends.cuda.matmul.allow_tf32 runs on any build.
 #include <atomic>
-#include "../../cuda/gemm.h"
+#include "cuda/gemm.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

@@ -1,6 +1,6 @@
 // cuda/matmul.h for a build without CUDA: unreachable (no GPU array can
 // exist), but the dispatch in ops/linalg.cpp links against these.
-#include "../../cuda/matmul.h"
+#include "cuda/matmul.h"
 #include "core/errors.h"
 
 namespace dc::cuda {

@@ -2,8 +2,8 @@
 #include "ops/linalg.h"
 #include <algorithm>
 #include <type_traits>
-#include "../../cuda/gemm.h"
-#include "../../cuda/matmul.h"
+#include "cuda/gemm.h"
+#include "cuda/matmul.h"
 #include "cpu/gemm.h"
 #include "cpu/matmul.h"
 #include "ops/checks.h"

@@ -191,24 +191,25 @@ def linear(input, weight, bias=None):
     return Linear.forward(None, input, weight, bias)
 
 
-def _operand(x):
-    """A numpy array as a tensor; None for anything else (the operator then
-    returns NotImplemented and Python raises its TypeError)."""
+def _operand(x, like):
+    """A numpy array as a tensor on like's device (as the elementwise operators
+    treat numpy operands); None for anything else (the operator then returns
+    NotImplemented and Python raises its TypeError)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, np.ndarray):
         from .._creation import tensor
-        return tensor(x)
+        return tensor(x, device=like.device)
     return None
 
 
 def _matmul_op(self, other):
-    other = _operand(other)
+    other = _operand(other, self)
     return NotImplemented if other is None else _matmul(self, other)
 
 
 def _rmatmul_op(self, other):
-    other = _operand(other)
+    other = _operand(other, self)
     return NotImplemented if other is None else _matmul(other, self)
 
 

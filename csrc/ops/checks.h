@@ -8,8 +8,9 @@
 namespace dc {
 
 // Calls the kernel of the device array `a` lives on: cuda::name(args...) or
-// cpu::name(args...), which share one signature (csrc/cpu/<family>.h,
-// cuda/<family>.h). The op's checks, including check_same_device, come first.
+// cpu::name(args...), which share one declaration (ops/kernels/<family>.inc,
+// included by csrc/cpu/<family>.h and cuda/<family>.h). The op's checks,
+// including check_same_device, come first.
 #define DC_DISPATCH(a, name, ...) \
   ((a).device().is_cuda() ? ::dc::cuda::name(__VA_ARGS__) : ::dc::cpu::name(__VA_ARGS__))
 

@@ -132,27 +132,7 @@ template <class K, class T, class... A> inline void run_kernel(A... args) {
 }
 
 // ---------------------------------------------------------------- kernels
-// The kernels below are also declared, with the same signatures, in
-// cuda/activation.h. Elementwise: out has x's shape (contiguous); inputs may
-// be strided.
-void leaky_relu(const Array& out, const Array& x, double negative_slope);
-void elu(const Array& out, const Array& x, double alpha);
-// out = grad * f'(...), from the saved output (relu, sigmoid, tanh) or input
-// (leaky_relu, elu); `param` is the slope or alpha.
-void activation_backward(ActGrad kind, const Array& out, const Array& grad, const Array& saved,
-                         double param);
-
-// Contiguous x viewed as (outer, n, inner), normalised along n.
-void softmax(const Array& out, const Array& x, int64_t outer, int64_t n, int64_t inner, bool log);
-// out = y * (g - sum(g * y)) (softmax) or g - exp(y) * sum(g) (log_softmax);
-// g and y contiguous with the same (outer, n, inner) view.
-void softmax_backward(const Array& out, const Array& g, const Array& y, int64_t outer, int64_t n,
-                      int64_t inner, bool log);
-
-// Inverted dropout on contiguous x: element i is kept, and scaled, when word
-// i%4 of the Philox block (seed, offset + i/4) is >= threshold (<= 2^32).
-// Run on the gradient with the same arguments, it is the backward pass.
-void dropout(const Array& out, const Array& x, uint64_t threshold, double scale, uint64_t seed,
-             uint64_t offset);
+// activation.cpp's kernels, declared with cuda::'s.
+#include "ops/kernels/activation.inc"
 
 }  // namespace dc::cpu

@@ -15,7 +15,7 @@
 namespace dc {
 
 // Which derivative activation_backward applies (shared by the cpu:: and
-// cuda:: kernels, csrc/cpu/activation.h and cuda/activation.h).
+// cuda:: kernels, declared once in ops/kernels/activation.inc).
 enum class ActGrad { Relu, Sigmoid, Tanh, LeakyRelu, Elu };
 
 // x if x > 0 else negative_slope * x.

@@ -1,4 +1,6 @@
-// CPU kernels for csrc/ops/conv.h: 2-D convolution as im2col + GEMM.
+// CPU kernels for csrc/ops/conv.h (conv.cpp): 2-D convolution as im2col +
+// GEMM, declared with cuda::'s in ops/kernels/conv.inc, and the CPU's own
+// tuning and profiling hooks.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -9,17 +11,7 @@
 
 namespace dc::cpu {
 
-// out = conv2d(x, w) + bias. x, w, out are contiguous and of one floating
-// dtype; bias is (co,) contiguous or undefined.
-void conv2d_forward(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
-                    const Array& out);
-
-// The gradients of conv2d for the output gradient gout (contiguous, shaped
-// like out): gx (like x), gw (like w) and gb (co,), each computed only when
-// defined; all contiguous and overwritten. x is only read for gw (it may be
-// undefined without it).
-void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
-                     const Array& gx, const Array& gw, const Array& gb);
+#include "ops/kernels/conv.inc"
 
 // Bytes of im2col buffer each worker may use (tests lower it to force many
 // tiles per sample); returns the previous value. Not thread-safe.

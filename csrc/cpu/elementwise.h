@@ -1,20 +1,10 @@
-// CPU kernels for csrc/ops/elementwise.h. Operands are already checked,
-// broadcastable to `out`, and (except cast/copy/compare) of out's dtype.
+// CPU kernels for csrc/ops/elementwise.h (elementwise.cpp), declared with
+// cuda::'s in ops/kernels/elementwise.inc.
 #pragma once
+#include <optional>
 #include "core/array.h"
 #include "ops/elementwise.h"
 
 namespace dc::cpu {
-
-void binary(BinaryOp op, const Array& out, const Array& a, const Array& b);
-void compare(CompareOp op, const Array& out, const Array& a, const Array& b);
-void unary(UnaryOp op, const Array& out, const Array& a);
-void clamp(const Array& out, const Array& a, std::optional<double> lo, std::optional<double> hi);
-void where(const Array& out, const Array& cond, const Array& a, const Array& b);
-// Converting, broadcasting copy: out[i] = (Out) a[i].
-void copy(const Array& out, const Array& a);
-void fill(const Array& out, double value);
-// out[i] = (T)(start + i * step) for contiguous 1-d `out` (arange).
-void arange(const Array& out, double start, double step);
-
+#include "ops/kernels/elementwise.inc"
 }  // namespace dc::cpu

@@ -6,21 +6,16 @@
 
 namespace dc::cuda {
 
-// C = alpha * A @ B + beta * C, the contract of cpu::gemm: A is m x k with
-// element strides (rsa, csa), B is k x n with (rsb, csb), C is m x n with
-// (rsc, csc); pointers are device memory of the current device, and the
-// product is queued on that device's stream (the caller holds a DeviceGuard).
-// beta == 0: C is not read. C must not overlap A or B. Fast when A and B
-// each have a unit stride in one dimension and C is row-major (rsc >= n,
+// gemm (declared with cpu::gemm in ops/kernels/gemm.inc): the pointers are
+// device memory of the current device, and the product is queued on that
+// device's stream (the caller holds a DeviceGuard). Fast when A and B each
+// have a unit stride in one dimension and C is row-major (rsc >= n,
 // csc == 1); any strides are correct. A product with few output tiles and a
 // long k is split along k (a workspace Array on the same stream, summed in a
-// fixed order: results stay deterministic).
-// float runs in full float32 unless TF32 is allowed (set_allow_tf32).
-// alpha == 0 gives C = beta * C without reading A or B. Instantiated for
-// float and double (and int64_t, for int64 matmul).
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
-          const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t rsc, int64_t csc);
+// fixed order: results stay deterministic). float runs in full float32
+// unless TF32 is allowed (set_allow_tf32). alpha == 0 gives C = beta * C
+// without reading A or B.
+#include "ops/kernels/gemm.inc"
 
 // Batched form: `batch` products whose operands start `sa`, `sb`, `sc`
 // elements apart (sa == 0 or sb == 0: a broadcast operand, read, not copied).

@@ -5,19 +5,13 @@
 
 namespace dc::cpu {
 
-// C = alpha * A @ B + beta * C for one product. A is m x k with element
-// strides (rsa, csa), B is k x n with (rsb, csb), C is m x n with (rsc, csc):
-// any layout, so op(A) = A^T is A with its strides swapped. beta == 0 means C
-// is not read (it may hold garbage or NaN); k == 0 or alpha == 0 gives
-// C = beta * C. C must not overlap A or B. Splits over get_num_threads()
-// threads when the product is big enough; called inside a parallel region it
-// stays on the calling thread. Results do not depend on the number of
-// threads (each element is summed in the same order). Never throws inside a
-// parallel region (falls back to gemm_reference if its buffers cannot be
-// allocated there). Instantiated for float, double and int64_t.
-template <class T>
-void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int64_t csa,
-          const T* b, int64_t rsb, int64_t csb, T beta, T* c, int64_t rsc, int64_t csc);
+// gemm (declared with cuda::gemm in ops/kernels/gemm.inc) splits over
+// get_num_threads() threads when the product is big enough; called inside a
+// parallel region it stays on the calling thread. Results do not depend on
+// the number of threads (each element is summed in the same order). Never
+// throws inside a parallel region (falls back to gemm_reference if its
+// buffers cannot be allocated there).
+#include "ops/kernels/gemm.inc"
 
 // The plain triple loop with the same contract (one thread, sums in double
 // for floating types): the reference the benchmark and tests check against.

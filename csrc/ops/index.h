@@ -20,7 +20,7 @@ namespace dc {
 using Indices = std::vector<std::optional<Array>>;
 
 // The geometry of a[indices], worked out by ops/index.cpp for the kernels
-// (cpu/index.h, cuda/index.h). The index arrays are on a's device.
+// (ops/kernels/index.inc). The index arrays are on a's device.
 struct IndexPlan {
   Shape bshape;              // broadcast shape B of the index arrays
   std::vector<int64_t> dims; // the indexed dims of a, ascending

@@ -79,7 +79,7 @@ Array pointwise_loss_backward(const std::string& loss, const Array& grad, const 
 
 // ---------------------------------------------------------------- kernel interface
 // What the ops above hand to the cpu:: and cuda:: loss kernels, which share
-// their signatures (csrc/cpu/loss.h, cuda/loss.h). Every Array lives on the
+// their signatures (ops/kernels/loss.inc). Every Array lives on the
 // input's device; per-row buffers are contiguous float64 arrays of N * D
 // elements, rows indexed i = n * D + k for input (N, C, D) viewed with the
 // class dim in the middle.

@@ -27,11 +27,11 @@ std::tuple<std::optional<Array>, std::optional<Array>, std::optional<Array>> bat
     const Array& grad, const Array& x, const std::optional<Array>& weight, const Array& mean,
     const Array& invstd, bool training, bool need_input, bool need_weight, bool need_bias);
 
-// The per-channel steps between the kernels' passes over x (cpu/norm.h,
-// cuda/norm.h). Every array lives on x's device: "f64" arrays are contiguous
-// float64 (C,) workspaces, "x's dtype" arrays are 1-D of any stride; `opt`
-// arrays may be absent. Kept on the device so that a training step never
-// waits for the GPU.
+// The per-channel steps between the kernels' passes over x
+// (ops/kernels/norm.inc). Every array lives on x's device: "f64" arrays are
+// contiguous float64 (C,) workspaces, "x's dtype" arrays are 1-D of any
+// stride; `opt` arrays may be absent. Kept on the device so that a training
+// step never waits for the GPU.
 struct BatchNormForwardChannels {
   Array mean, var;  // f64: the batch's statistics (training with M > 0)
   std::optional<Array> running_mean, running_var, weight, bias;  // x's dtype

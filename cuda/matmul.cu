@@ -1,60 +1,36 @@
 // Batched matrix products and linear on the GPU, on top of cuda::gemm
 // (gemm.cu holds the kernels, their FLOP/byte counts and design). This file
-// maps arrays onto gemm calls as cpu/matmul.cpp does: transposed operands are
-// strides, broadcast operands have batch stride 0 (never copied), a stack of
-// matrices meeting one right operand is one tall product, and the batch dims
-// that follow each other in memory become one gemm_batched launch.
+// maps arrays onto gemm calls as cpu/matmul.cpp does, with the same
+// MatmulPlan (ops/linalg.h): transposed operands are strides, broadcast
+// operands have batch stride 0 (never copied), a stack of matrices meeting one
+// right operand is one tall product, and the batch dims that follow each
+// other in memory become one gemm_batched launch.
 #include "matmul.h"
-#include <algorithm>
 #include <type_traits>
 #include <vector>
 #include "common.cuh"
-#include "cpu/matmul.h"
 #include "gemm.h"
+#include "ops/linalg.h"
 
 namespace dc::cuda {
 
 namespace {
 
-// Dims [0, nd) of (shape, strides) as one dim: the stride of its step, or -1
-// if they do not follow each other in memory (as cpu/matmul.cpp's).
-int64_t merged_stride(const Shape& shape, const Shape& strides, int64_t nd) {
-  int64_t step = -1, expected = 0;
-  for (int64_t d = nd - 1; d >= 0; --d) {
-    if (shape[d] == 0) return 0;
-    if (shape[d] == 1) continue;
-    if (step < 0) {
-      step = strides[d];
-    } else if (strides[d] != expected) {
-      return -1;
-    }
-    expected = strides[d] * shape[d];
-  }
-  return step < 0 ? 0 : step;
-}
-
 template <class T>
 void batched(const Array& out, const Array& a, const Array& b) {
-  const int64_t nd = out.ndim(), nb = nd - 2;
-  const Shape& so = out.shape();
-  const int64_t m = so[nd - 2], n = so[nd - 1], k = a.shape()[nd - 1];
-  const int64_t batch = shape_numel(Shape(so.begin(), so.begin() + nb));
-  if (batch == 0 || m == 0 || n == 0) return;
+  const MatmulPlan p = plan_matmul(out, a, b);
+  if (p.empty()) return;
+  const int64_t nb = out.ndim() - 2, batch = p.batch, m = p.m, n = p.n, k = p.k;
+  const int64_t rsa = p.rsa, csa = p.csa, rsb = p.rsb, csb = p.csb;
   DeviceGuard guard(out);
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* pc = out.data<T>();
-  const Shape &sa = a.strides(), &sb = b.strides();
-  const int64_t rsa = sa[nd - 2], csa = sa[nd - 1], rsb = sb[nd - 2], csb = sb[nd - 1];
-  // Every product shares one B: if A's batch and row dims merge, it is one
-  // product of batch * m rows (out is contiguous).
-  if (batch > 1 && std::all_of(sb.begin(), sb.begin() + nb, [](int64_t s) { return s == 0; })) {
-    const int64_t rs = merged_stride(a.shape(), sa, nd - 1);
-    if (rs >= 0) {
-      gemm<T>(batch * m, n, k, T(1), pa, rs, csa, pb, rsb, csb, T(0), pc, n, 1);
-      return;
-    }
+  if (p.tall_row_stride >= 0) {
+    gemm<T>(batch * m, n, k, T(1), pa, p.tall_row_stride, csa, pb, rsb, csb, T(0), pc, n, 1);
+    return;
   }
+  const Shape &so = out.shape(), &sa = a.strides(), &sb = b.strides();
   // Batch dims (size-1 dims dropped) merged where both operands step through
   // them as one dim; out, contiguous, always does.
   std::vector<int64_t> size, stra, strb;
@@ -109,7 +85,7 @@ void linear_impl(const Array& out, const Array& x, const Array& w, const Array& 
         pc, bias.data<T>(), bias.strides()[0], n, total);
     check_launch("linear");
   }
-  gemm<T>(rows, n, k, T(1), x.data<T>(), cpu::merged_row_stride(x), x.strides().back(),
+  gemm<T>(rows, n, k, T(1), x.data<T>(), merged_row_stride(x), x.strides().back(),
           w.data<T>(), w.strides()[1], w.strides()[0], bias.defined() ? T(1) : T(0), pc, n, 1);
 }
 

@@ -1,54 +1,31 @@
 // Batched matrix products and linear, on top of cpu::gemm (gemm.cpp holds
 // the kernel, its FLOP/byte counts and measurements). This file only maps
-// arrays onto gemm calls: batch offsets through (possibly zero) strides, and
-// merging a stack of matrices that all meet the same right operand into one
-// tall product, which packs that operand once and splits well over threads.
+// arrays onto gemm calls (with ops/linalg.h's MatmulPlan, shared with
+// cuda/matmul.cu): batch offsets through (possibly zero) strides, and a
+// stack of matrices that all meet the same right operand as one tall product.
 #include "cpu/matmul.h"
 #include <algorithm>
 #include "core/threads.h"
 #include "cpu/gemm.h"
+#include "ops/linalg.h"
 
 namespace dc::cpu {
 
 namespace {
 
-// Dims [0, nd) of (shape, strides) as one dim: the stride of its step, or -1
-// if they do not follow each other in memory. Size-1 dims are ignored; an
-// empty or single-element range gives 0.
-int64_t merged_stride(const Shape& shape, const Shape& strides, int64_t nd) {
-  int64_t step = -1, expected = 0;
-  for (int64_t d = nd - 1; d >= 0; --d) {
-    if (shape[d] == 0) return 0;
-    if (shape[d] == 1) continue;
-    if (step < 0) {
-      step = strides[d];
-    } else if (strides[d] != expected) {
-      return -1;
-    }
-    expected = strides[d] * shape[d];
-  }
-  return step < 0 ? 0 : step;
-}
-
 template <class T>
 void batched(const Array& out, const Array& a, const Array& b) {
-  const int64_t nd = out.ndim(), nb = nd - 2;
-  const int64_t m = out.shape()[nd - 2], n = out.shape()[nd - 1], k = a.shape()[nd - 1];
-  const int64_t batch = shape_numel(Shape(out.shape().begin(), out.shape().begin() + nb));
-  if (batch == 0 || m == 0 || n == 0) return;
+  const MatmulPlan p = plan_matmul(out, a, b);
+  if (p.empty()) return;
+  const int64_t nb = out.ndim() - 2, batch = p.batch, m = p.m, n = p.n, k = p.k;
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
   T* pc = out.data<T>();
-  const Shape &sa = a.strides(), &sb = b.strides();
-  // Every product shares one B (a matrix against a stack): if A's batch and
-  // row dims merge, it is one product of batch * m rows (out is contiguous).
-  if (batch > 1 && std::all_of(sb.begin(), sb.begin() + nb, [](int64_t s) { return s == 0; })) {
-    const int64_t rs = merged_stride(a.shape(), sa, nd - 1);
-    if (rs >= 0) {
-      gemm<T>(batch * m, n, k, T(1), pa, rs, sa[nd - 1], pb, sb[nd - 2], sb[nd - 1], T(0), pc, n, 1);
-      return;
-    }
+  if (p.tall_row_stride >= 0) {
+    gemm<T>(batch * m, n, k, T(1), pa, p.tall_row_stride, p.csa, pb, p.rsb, p.csb, T(0), pc, n, 1);
+    return;
   }
+  const Shape &sa = a.strides(), &sb = b.strides();
   // Product number `bi`: its batch index unravelled over out's batch dims,
   // each operand's element offset taken through its (possibly 0) strides.
   auto one = [&](int64_t bi) {
@@ -59,8 +36,8 @@ void batched(const Array& out, const Array& a, const Array& b) {
       oa += idx * sa[d];
       ob += idx * sb[d];
     }
-    gemm<T>(m, n, k, T(1), pa + oa, sa[nd - 2], sa[nd - 1], pb + ob, sb[nd - 2], sb[nd - 1], T(0),
-            pc + bi * m * n, n, 1);
+    gemm<T>(m, n, k, T(1), pa + oa, p.rsa, p.csa, pb + ob, p.rsb, p.csb, T(0), pc + bi * m * n, n,
+            1);
   };
   // A product big enough to use every thread runs them itself, one product
   // after another; smaller products are spread over the threads whole.
@@ -94,10 +71,6 @@ void linear_impl(const Array& out, const Array& x, const Array& w, const Array& 
 }
 
 }  // namespace
-
-int64_t merged_row_stride(const Array& x) {
-  return merged_stride(x.shape(), x.strides(), x.ndim() - 1);
-}
 
 void matmul(const Array& out, const Array& a, const Array& b) {
   switch (out.dtype()) {

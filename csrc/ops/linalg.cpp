@@ -13,6 +13,24 @@ namespace dc {
 
 namespace {
 
+// Dims [0, nd) of (shape, strides) as one dim: the stride of its step, or -1
+// if they do not follow each other in memory. Size-1 dims are ignored; an
+// empty or single-element range gives 0.
+int64_t merged_stride(const Shape& shape, const Shape& strides, int64_t nd) {
+  int64_t step = -1, expected = 0;
+  for (int64_t d = nd - 1; d >= 0; --d) {
+    if (shape[d] == 0) return 0;
+    if (shape[d] == 1) continue;
+    if (step < 0) {
+      step = strides[d];
+    } else if (strides[d] != expected) {
+      return -1;
+    }
+    expected = strides[d] * shape[d];
+  }
+  return step < 0 ? 0 : step;
+}
+
 // The operand as a stack of matrices with `nb` broadcast batch dims `batch`:
 // shape batch + (rows, cols), stride 0 on batch dims it lacks or has size 1
 // (and on the dim added to a 1-D operand). `row` says a 1-D operand is a row
@@ -128,7 +146,7 @@ Array linear(const Array& input, const Array& weight, const Array& bias) {
   Array out = Array::empty(shape, input.dtype(), input.device());
   // The kernel reads input as one (rows, k) matrix; copy the rare layouts
   // whose leading dims do not merge into one stride.
-  const Array x = cpu::merged_row_stride(input) >= 0 ? input : contiguous(input);
+  const Array x = merged_row_stride(input) >= 0 ? input : contiguous(input);
   DC_DISPATCH(out, linear, out, x, weight, bias);
   return out;
 }
@@ -190,5 +208,27 @@ std::string gemm_kernel() { return cpu::gemm_kernel_name(); }
 
 void set_allow_tf32(bool allow) { cuda::set_allow_tf32(allow); }
 bool allow_tf32() { return cuda::allow_tf32(); }
+
+int64_t merged_row_stride(const Array& x) {
+  return merged_stride(x.shape(), x.strides(), x.ndim() - 1);
+}
+
+MatmulPlan plan_matmul(const Array& out, const Array& a, const Array& b) {
+  const int64_t nd = out.ndim(), nb = nd - 2;
+  const Shape &so = out.shape(), &sa = a.strides(), &sb = b.strides();
+  MatmulPlan p;
+  p.batch = shape_numel(Shape(so.begin(), so.begin() + nb));
+  p.m = so[nd - 2];
+  p.n = so[nd - 1];
+  p.k = a.shape()[nd - 1];
+  p.rsa = sa[nd - 2];
+  p.csa = sa[nd - 1];
+  p.rsb = sb[nd - 2];
+  p.csb = sb[nd - 1];
+  p.tall_row_stride = -1;
+  const bool one_b = std::all_of(sb.begin(), sb.begin() + nb, [](int64_t s) { return s == 0; });
+  if (p.batch > 1 && one_b) p.tall_row_stride = merged_stride(a.shape(), sa, nd - 1);
+  return p;
+}
 
 }  // namespace dc

@@ -39,4 +39,28 @@ std::string gemm_kernel();
 void set_allow_tf32(bool allow);
 bool allow_tf32();
 
+// ---------------------------------------------------------------- kernel interface
+// How the cpu:: and cuda:: matmul and linear kernels (ops/kernels/matmul.inc)
+// lay their arrays onto GEMM calls, worked out once for both backends.
+
+// The stride between consecutive rows of x seen as a (numel / x.shape[-1],
+// x.shape[-1]) matrix, or -1 if its leading dims cannot be merged without a
+// copy. A 1-D x is one row (stride 0).
+int64_t merged_row_stride(const Array& x);
+
+// The batched product out (..., m, n) = a (..., m, k) @ b (..., k, n) as the
+// matmul kernels receive it (batch dims broadcast, stride 0 where an operand
+// is broadcast; out contiguous).
+struct MatmulPlan {
+  int64_t batch, m, n, k;  // batch: the number of products (out's batch dims)
+  int64_t rsa, csa, rsb, csb;  // the row and column strides of each A and B
+  // When every product shares one B (a matrix against a stack) and A's batch
+  // and row dims merge into one stride, the whole batch is one tall product
+  // of batch * m rows, A's rows this far apart, which packs B once and splits
+  // well over threads. Else -1.
+  int64_t tall_row_stride;
+  bool empty() const { return batch == 0 || m == 0 || n == 0; }
+};
+MatmulPlan plan_matmul(const Array& out, const Array& a, const Array& b);
+
 }  // namespace dc

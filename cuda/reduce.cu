@@ -43,7 +43,9 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 #include "common.cuh"
+#include "core/host_device.h"
 
 namespace dc::cuda {
 
@@ -57,139 +59,11 @@ constexpr int64_t kTargetBlocks = 512;   // enough blocks to fill a large GPU
 constexpr int64_t kChunkRow = 4096;      // least elements per chunk of a split row reduction
 constexpr int64_t kChunkCol = 256;       // least reduced positions per column chunk
 
-template <class T> __device__ __forceinline__ bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  else return false;
-}
-
-template <class T> __host__ __device__ constexpr T lowest() {
-  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-template <class T> __host__ __device__ constexpr T highest() {
-  if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::max();
-}
-
-// ---------------------------------------------------------------- reducers
-// As in cpu/reduce.cpp: In, Acc, init(), step(acc, value, index),
-// combine(acc, other) and store(output_offset, acc).
-
-template <class T, class Out, bool Mean>
-struct SumR {
-  using In = T;
-  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-  Out* out;
-  int64_t count;
-  __device__ Acc init() const { return Acc(0); }
-  __device__ void step(Acc& a, T v, int64_t) const { a += static_cast<Acc>(v); }
-  __device__ void combine(Acc& a, const Acc& b) const { a += b; }
-  __device__ void store(int64_t m, const Acc& a) const {
-    if constexpr (Mean) out[m] = static_cast<Out>(a / static_cast<double>(count));
-    else out[m] = static_cast<Out>(a);
-  }
-};
-
-struct Welford {
-  double n, mean, m2;
-};
-
-template <class T, bool Sqrt>
-struct VarR {
-  using In = T;
-  using Acc = Welford;
-  T* out;
-  double correction;
-  __device__ Acc init() const { return {0.0, 0.0, 0.0}; }
-  __device__ void step(Acc& a, T v, int64_t) const {
-    a.n += 1.0;
-    double d = v - a.mean;
-    a.mean += d / a.n;
-    a.m2 += d * (v - a.mean);
-  }
-  __device__ void combine(Acc& a, const Acc& b) const {
-    if (b.n == 0) return;
-    if (a.n == 0) {
-      a = b;
-      return;
-    }
-    double n = a.n + b.n, d = b.mean - a.mean;
-    a.mean += d * (b.n / n);
-    a.m2 += b.m2 + d * d * (a.n * b.n / n);
-    a.n = n;
-  }
-  __device__ void store(int64_t m, const Acc& a) const {
-    // Divisor max(0, n - correction), as PyTorch: 0 gives inf or nan.
-    double v = a.m2 / fmax(0.0, a.n - correction);
-    out[m] = static_cast<T>(Sqrt ? sqrt(v) : v);
-  }
-};
-
-template <class T, bool IsMax>
-struct ExtremeR {
-  using In = T;
-  using Acc = T;
-  T* out;
-  __device__ Acc init() const { return IsMax ? lowest<T>() : highest<T>(); }
-  __device__ void step(Acc& a, T v, int64_t) const {
-    bool take = (IsMax ? v > a : v < a) || is_nan(v);  // NaN, once in, stays
-    a = take ? v : a;
-  }
-  __device__ void combine(Acc& a, const Acc& b) const { step(a, b, 0); }
-  __device__ void store(int64_t m, const Acc& a) const { out[m] = a; }
-};
-
-template <class T, bool IsAll>
-struct LogicR {
-  using In = T;
-  using Acc = bool;
-  bool* out;
-  __device__ Acc init() const { return IsAll; }
-  __device__ void step(Acc& a, T v, int64_t) const {
-    if constexpr (IsAll) a = a && (v != T(0));
-    else a = a || (v != T(0));
-  }
-  __device__ void combine(Acc& a, const Acc& b) const {
-    if constexpr (IsAll) a = a && b;
-    else a = a || b;
-  }
-  __device__ void store(int64_t m, const Acc& a) const { out[m] = a; }
-};
-
-template <class T>
-struct ValIdx {
-  T v;
-  int64_t i;
-};
-
-template <class T, bool IsMax>
-struct ArgR {
-  using In = T;
-  using Acc = ValIdx<T>;
-  T* values;  // may be null (argmax)
-  int64_t* indices;
-  __device__ Acc init() const {
-    return {IsMax ? lowest<T>() : highest<T>(), std::numeric_limits<int64_t>::max()};
-  }
-  __device__ void step(Acc& a, T v, int64_t i) const {
-    bool take;
-    if (is_nan(a.v)) take = is_nan(v) && i < a.i;
-    else if (is_nan(v)) take = true;
-    else take = (IsMax ? v > a.v : v < a.v) || (v == a.v && i < a.i);
-    if (take) a = {v, i};
-  }
-  __device__ void combine(Acc& a, const Acc& b) const { step(a, b.v, b.i); }
-  __device__ void store(int64_t m, const Acc& a) const {
-    if (values) values[m] = a.v;
-    indices[m] = a.i;
-  }
-};
+// The reducers (SumR, VarR, ...) and the geometry (Dim, Geometry,
+// make_geometry), shared with cpu/reduce.cpp.
+#include "ops/kernels/reducers.inc"
 
 // ---------------------------------------------------------------- geometry
-struct Dim {
-  int64_t size, stride, weight;
-};
-
 // Positions of a dim list, counted with dims[0] outermost: position p has
 // input offset sum(idx * stride) and weight sum(idx * weight).
 struct Walk {
@@ -212,41 +86,14 @@ struct Walk {
   }
 };
 
-struct Geometry {
-  std::vector<Dim> kept, red;  // logical order, merged, size-1 dims dropped
-  int64_t M = 1, K = 1;
-};
-
-// As cpu/reduce.cpp's: reduced dims weigh their row-major index among the
-// reduced dims; kept dims get their output strides afterwards.
-Geometry make_geometry(const Array& a, const std::vector<bool>& reduced) {
-  Geometry g;
-  const Shape& shape = a.shape();
-  const Shape& strides = a.strides();
-  const int nd = static_cast<int>(a.ndim());
-  std::vector<int64_t> weight(nd, 0);
-  for (int d = nd - 1; d >= 0; --d) {
-    if (reduced[d]) {
-      weight[d] = g.K;
-      g.K *= shape[d];
-    } else {
-      g.M *= shape[d];
-    }
-  }
-  for (int d = 0; d < nd; ++d) {
-    if (shape[d] == 1) continue;
-    std::vector<Dim>& v = reduced[d] ? g.red : g.kept;
-    Dim cur{shape[d], strides[d], weight[d]};
-    if (!v.empty() && v.back().stride == cur.stride * cur.size &&
-        v.back().weight == cur.weight * cur.size) {
-      v.back() = {v.back().size * cur.size, cur.stride, cur.weight};
-    } else {
-      v.push_back(cur);
-    }
-  }
-  int64_t os = 1;  // the output is contiguous over the kept dims
+// The shared geometry with each kept dim's index set to its stride in the
+// output (contiguous over the kept dims), so that an output position walks
+// like a reduced one.
+Geometry make_output_geometry(const Array& a, const std::vector<bool>& reduced) {
+  Geometry g = make_geometry(a, reduced);
+  int64_t os = 1;
   for (size_t d = g.kept.size(); d-- > 0;) {
-    g.kept[d].weight = os;
+    g.kept[d].index = os;
     os *= g.kept[d].size;
   }
   return g;
@@ -265,7 +112,7 @@ Walk make_walk(const char* op, std::vector<Dim> dims) {
   for (int d = 0; d < w.n; ++d) {
     w.size[d] = dims[d].size;
     w.stride[d] = dims[d].stride;
-    w.weight[d] = dims[d].weight;
+    w.weight[d] = dims[d].index;
   }
   return w;
 }
@@ -410,7 +257,7 @@ template <class R>
 void run(const char* op, const R& r, const Array& out, const Array& a,
          const std::vector<bool>& reduced) {
   using Acc = typename R::Acc;
-  const Geometry g = make_geometry(a, reduced);
+  const Geometry g = make_output_geometry(a, reduced);
   const int64_t M = g.M, K = g.K;
   if (M == 0) return;
   DeviceGuard guard(a);

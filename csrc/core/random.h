@@ -7,12 +7,7 @@
 #pragma once
 #include <cmath>
 #include <cstdint>
-
-#ifdef __CUDACC__
-#define DC_HOST_DEVICE __host__ __device__
-#else
-#define DC_HOST_DEVICE
-#endif
+#include "core/host_device.h"
 
 namespace dc {
 

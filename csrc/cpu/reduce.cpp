@@ -37,6 +37,8 @@
 #include <cstdlib>
 #include <limits>
 #include <type_traits>
+#include <vector>
+#include "core/host_device.h"
 #include "core/threads.h"
 
 namespace dc::cpu {
@@ -49,173 +51,9 @@ constexpr int kRows = 4;            // reduced positions per pass on the column 
 constexpr int64_t kMinTasks = 64;   // below this many output tasks, split the reduction
 constexpr int kMaxDims = 64;        // check_shape's limit
 
-template <class T> inline bool is_nan(T v) {
-  if constexpr (std::is_floating_point_v<T>) return v != v;
-  else return false;
-}
-
-template <class T> constexpr T lowest() {
-  if constexpr (std::is_floating_point_v<T>) return -std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::lowest();
-}
-template <class T> constexpr T highest() {
-  if constexpr (std::is_floating_point_v<T>) return std::numeric_limits<T>::infinity();
-  else return std::numeric_limits<T>::max();
-}
-
-// ---------------------------------------------------------------- reducers
-// Each has In, Acc, init(), step(acc, value, index), combine(acc, other) and
-// store(output_position, acc). `index` is the element's position among the
-// reduced elements (row-major over the reduced dims); only arg ops use it.
-
-template <class T, class Out, bool Mean>
-struct SumR {
-  using In = T;
-  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
-  Out* out;
-  int64_t count;
-  Acc init() const { return Acc(0); }
-  void step(Acc& a, T v, int64_t) const { a += static_cast<Acc>(v); }
-  void combine(Acc& a, const Acc& b) const { a += b; }
-  void store(int64_t m, const Acc& a) const {
-    if constexpr (Mean) out[m] = static_cast<Out>(a / static_cast<double>(count));
-    else out[m] = static_cast<Out>(a);
-  }
-};
-
-struct Welford {
-  double n, mean, m2;
-};
-
-template <class T, bool Sqrt>
-struct VarR {
-  using In = T;
-  using Acc = Welford;
-  T* out;
-  double correction;
-  Acc init() const { return {0.0, 0.0, 0.0}; }
-  void step(Acc& a, T v, int64_t) const {
-    a.n += 1.0;
-    double d = v - a.mean;
-    a.mean += d / a.n;
-    a.m2 += d * (v - a.mean);
-  }
-  void combine(Acc& a, const Acc& b) const {
-    if (b.n == 0) return;
-    if (a.n == 0) {
-      a = b;
-      return;
-    }
-    double n = a.n + b.n, d = b.mean - a.mean;
-    a.mean += d * (b.n / n);
-    a.m2 += b.m2 + d * d * (a.n * b.n / n);
-    a.n = n;
-  }
-  void store(int64_t m, const Acc& a) const {
-    // Divisor max(0, n - correction), as PyTorch: 0 gives inf or nan.
-    double v = a.m2 / std::max(0.0, a.n - correction);
-    out[m] = static_cast<T>(Sqrt ? std::sqrt(v) : v);
-  }
-};
-
-template <class T, bool IsMax>
-struct ExtremeR {
-  using In = T;
-  using Acc = T;
-  T* out;
-  Acc init() const { return IsMax ? lowest<T>() : highest<T>(); }
-  void step(Acc& a, T v, int64_t) const {
-    bool take = (IsMax ? v > a : v < a) | is_nan(v);  // NaN, once in, stays
-    a = take ? v : a;
-  }
-  void combine(Acc& a, const Acc& b) const { step(a, b, 0); }
-  void store(int64_t m, const Acc& a) const { out[m] = a; }
-};
-
-template <class T, bool IsAll>
-struct LogicR {
-  using In = T;
-  using Acc = bool;
-  bool* out;
-  Acc init() const { return IsAll; }
-  void step(Acc& a, T v, int64_t) const {
-    if constexpr (IsAll) a = a && (v != T(0));
-    else a = a || (v != T(0));
-  }
-  void combine(Acc& a, const Acc& b) const {
-    if constexpr (IsAll) a = a && b;
-    else a = a || b;
-  }
-  void store(int64_t m, const Acc& a) const { out[m] = a; }
-};
-
-template <class T>
-struct ValIdx {
-  T v;
-  int64_t i;
-};
-
-template <class T, bool IsMax>
-struct ArgR {
-  using In = T;
-  using Acc = ValIdx<T>;
-  T* values;  // may be null (argmax)
-  int64_t* indices;
-  Acc init() const { return {IsMax ? lowest<T>() : highest<T>(), std::numeric_limits<int64_t>::max()}; }
-  void step(Acc& a, T v, int64_t i) const {
-    bool take;
-    if (is_nan(a.v)) take = is_nan(v) && i < a.i;
-    else if (is_nan(v)) take = true;
-    else take = (IsMax ? v > a.v : v < a.v) || (v == a.v && i < a.i);
-    if (take) a = {v, i};
-  }
-  void combine(Acc& a, const Acc& b) const { step(a, b.v, b.i); }
-  void store(int64_t m, const Acc& a) const {
-    if (values) values[m] = a.v;
-    indices[m] = a.i;
-  }
-};
-
-// ---------------------------------------------------------------- geometry
-struct Dim {
-  int64_t size;
-  int64_t stride;  // input stride, in elements
-  int64_t index;   // reduced dims: weight in the reduced-position index; kept dims on
-                   // the column path: output stride
-};
-
-struct Geometry {
-  std::vector<Dim> kept, red;  // logical order, merged, size-1 dims dropped
-  int64_t M = 1, K = 1;        // outputs, reduced elements per output
-};
-
-Geometry make_geometry(const Array& a, const std::vector<bool>& reduced) {
-  Geometry g;
-  const Shape& shape = a.shape();
-  const Shape& strides = a.strides();
-  const int nd = static_cast<int>(a.ndim());
-  std::vector<int64_t> weight(nd, 0);
-  for (int d = nd - 1; d >= 0; --d) {
-    if (reduced[d]) {
-      weight[d] = g.K;
-      g.K *= shape[d];
-    } else {
-      g.M *= shape[d];
-    }
-  }
-  for (int d = 0; d < nd; ++d) {
-    if (shape[d] == 1) continue;
-    std::vector<Dim>& v = reduced[d] ? g.red : g.kept;
-    Dim cur{shape[d], strides[d], weight[d]};
-    if (!v.empty() && v.back().stride == cur.stride * cur.size &&
-        v.back().index == cur.index * cur.size) {
-      v.back() = {v.back().size * cur.size, cur.stride, cur.index};
-    } else {
-      v.push_back(cur);
-    }
-  }
-  return g;
-}
+// The reducers (SumR, VarR, ...) and the geometry (Dim, Geometry,
+// make_geometry), shared with cuda/reduce.cu.
+#include "ops/kernels/reducers.inc"
 
 // Walks the positions of a dim list in row-major order, tracking the input
 // offset (sum of idx * stride) and the weighted index (sum of idx * index).

@@ -305,13 +305,6 @@ void run(const char* op, const R& r, const Array& out, const Array& a,
   }
 }
 
-int64_t reduced_count(const Array& a, const std::vector<bool>& reduced) {
-  int64_t k = 1;
-  for (int64_t d = 0; d < a.ndim(); ++d)
-    if (reduced[d]) k *= a.shape()[d];
-  return k;
-}
-
 }  // namespace
 
 void reduce(ReduceOp op, const Array& out, const Array& a, const std::vector<bool>& reduced,

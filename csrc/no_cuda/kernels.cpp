@@ -175,30 +175,8 @@ void linear(const Array&, const Array&, const Array&, const Array&) { no_cuda("l
 void gemm_inplace(const Array&, const Array&, const Array&, double, double) { no_cuda("gemm_"); }
 
 // ------------------------------------------ gemm (ops/kernels/gemm.inc, cuda/gemm.h)
-template <class T>
-void gemm(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*, int64_t, int64_t, T,
-          T*, int64_t, int64_t) {
-  no_cuda("gemm");
-}
-
-template <class T>
-void gemm_batched(int64_t, int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, int64_t,
-                  const T*, int64_t, int64_t, int64_t, T, T*, int64_t, int64_t, int64_t) {
-  no_cuda("gemm");
-}
-
+// cuda::gemm and cuda::gemm_batched need no stub: only cuda/*.cu calls them.
 void set_allow_tf32(bool allow) { g_allow_tf32.store(allow); }
 bool allow_tf32() { return g_allow_tf32.load(); }
-
-#define DC_GEMM_INSTANTIATE(T)                                                                 \
-  template void gemm<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,  \
-                        int64_t, int64_t, T, T*, int64_t, int64_t);                          \
-  template void gemm_batched<T>(int64_t, int64_t, int64_t, int64_t, T, const T*, int64_t,    \
-                                int64_t, int64_t, const T*, int64_t, int64_t, int64_t, T, T*, \
-                                int64_t, int64_t, int64_t);
-DC_GEMM_INSTANTIATE(float)
-DC_GEMM_INSTANTIATE(double)
-DC_GEMM_INSTANTIATE(int64_t)
-#undef DC_GEMM_INSTANTIATE
 
 }  // namespace dc::cuda

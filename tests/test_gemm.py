@@ -122,6 +122,27 @@ def test_block_edges(kernel, dtype, m, k, n):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_edge_row_kernels(kernel, dtype):
+    """The last panel of an m that is not a multiple of the tile height runs
+    a kernel for just those rows: m % 6 (AVX2) and m % 4 (portable) from 1
+    to 5, with k below, at and past the edge kernels' accumulator sets (1-5)
+    and over two k blocks (the second pass adds to C), n a full 16-column
+    panel, a partial one, and under 16 (computed as C^T, whose m = n rows hit
+    the edge kernels too); alpha and beta on the direct-store path."""
+    for m, k, n in itertools.product((2, 3, 4, 5, 7, 8, 9, 10, 11, 129, 130),
+                                     (1, 2, 3, 5, 400), (2, 3, 5, 16, 23, 32)):
+        a, b = rand((m, k), dtype), rand((k, n), dtype)
+        check_matmul(dc.from_numpy(a) @ dc.from_numpy(b), a, b)
+        check_matmul(dc.from_numpy(a.T.copy()).T @ dc.from_numpy(b.T.copy()).T, a, b)
+    for m, k, n in ((5, 7, 32), (11, 400, 16), (130, 33, 48), (4, 9, 3)):
+        a, b, c0 = rand((m, k), dtype), rand((k, n), dtype), rand((m, n), dtype)
+        ref, bound = reference(a, b, 2.5, -0.5, c0)
+        tc = dc.from_numpy(c0.copy())
+        _C._gemm_(tc._a, dc.from_numpy(a)._a, dc.from_numpy(b)._a, 2.5, -0.5)
+        check_close(tc.numpy(), ref, bound, k, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_k_one_and_empty_dims(kernel, dtype):
     for m, n in itertools.product((1, 5, 33), (1, 6, 40)):
         a, b = rand((m, 1), dtype), rand((1, n), dtype)

@@ -25,9 +25,12 @@
 // Bytes moved: packing copies mk*ceil(n/NC) + kn values (a few percent of
 // the time at n >= 512); the micro-kernel reads (mr + nr) packed values per
 // 2*mr*nr FLOPs (22 per 192 for 6x16) from L1/L2; C is read and written
-// ceil(k/KC) times (the first pass applies beta, later ones add). Edge tiles
-// run the same micro-kernel on the zero-padded panels into a small buffer
-// and copy the valid part out, so no scalar path dominates odd sizes.
+// ceil(k/KC) times (the first pass applies beta, later ones add). The m % mr
+// rows of the last panel run the micro-kernel instantiated for that many
+// rows (M = 128 is 21 six-row tiles and one of 2 rows, which would cost a
+// full tile padded to 6); tiles narrower than nr, and transposed C, go
+// through a small buffer and copy the valid part out, so no scalar path
+// dominates odd sizes.
 //
 // Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
 // KC = 384 float32 (B micro-panel 384 x 16 x 4 B = 24 KiB, most of L1) and
@@ -121,13 +124,14 @@ struct PortableTile<double> { static constexpr int mr = 4, nr = 4; };
 template <>
 struct PortableTile<int64_t> { static constexpr int mr = 4, nr = 4; };
 
-template <class T, int MR, int NR>
+// The first R (<= MR) rows of an MR x NR tile.
+template <class T, int MR, int NR, int R>
 void portable_kernel(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
-  T acc[MR][NR] = {};
+  T acc[R][NR] = {};
   for (int64_t p = 0; p < k; ++p, a += MR, b += NR)
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     T* ci = c + i * rsc;
     if (beta == T(0)) {
       for (int j = 0; j < NR; ++j) ci[j] = alpha * acc[i][j];
@@ -142,8 +146,10 @@ const MicroKernel<T>& portable_microkernel() {
   constexpr int MR = PortableTile<T>::mr, NR = PortableTile<T>::nr;
   // B micro-panel 256 * NR values (8 KiB float32) in L1; A block 128 x 256
   // values in L2.
+  static_assert(MR == 4, "one kernel per row count 1..MR below");
   static const MicroKernel<T> k = {"portable", MR, NR, 128, 256, 4096,
-                                   &portable_kernel<T, MR, NR>,
+                                   {&portable_kernel<T, MR, NR, 1>, &portable_kernel<T, MR, NR, 2>,
+                                    &portable_kernel<T, MR, NR, 3>, &portable_kernel<T, MR, NR, 4>},
                                    &gemm_detail::pack_a_generic<T, MR>,
                                    &gemm_detail::pack_b_generic<T, NR>};
   return k;
@@ -301,10 +307,11 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             // The next tile's C rows: fetched during this call, used by the next.
             if (ir + MR < mcur)
               for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
-            if (mcr == MR && ncur == NR && P.csc == 1) {
-              uk.kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
+            const auto kernel = uk.kernel[mcr - 1];
+            if (ncur == NR && P.csc == 1) {
+              kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
             } else {
-              uk.kernel(kc, ap, bp, tmp, NR, T(1), T(0));
+              kernel(kc, ap, bp, tmp, NR, T(1), T(0));
               for (int64_t i = 0; i < mcr; ++i)
                 for (int64_t j = 0; j < ncur; ++j) {
                   T& x = cp[i * P.rsc + j * P.csc];

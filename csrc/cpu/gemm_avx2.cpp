@@ -10,7 +10,10 @@
 // 2 x 5. Loads: 8 per 6 cycles of FMAs against 2-3 load ports, so the kernel
 // is FMA bound when its operands come from L1 (B micro-panel) and L2 (A).
 // Bytes: (6 + 2W) values per 12 FMAs from the packed panels; C is read and
-// written once per call (per KC block of k).
+// written once per call (per KC block of k). The last rows of an m that is
+// not a multiple of 6 run the same kernel instantiated for 1-5 rows (with
+// extra accumulator sets below 4 rows, see kSets), so an edge of r rows
+// costs about r/6 of a tile rather than a whole one.
 //
 // References: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix
 // multiplication", ACM TOMS 34(3), 2008; F. Van Zee, R. van de Geijn, "BLIS:
@@ -44,6 +47,7 @@ struct Vec<float> {
   static R set1(float x) { return _mm256_set1_ps(x); }
   static R fmadd(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+  static R add(R a, R b) { return _mm256_add_ps(a, b); }
 };
 
 template <>
@@ -58,50 +62,72 @@ struct Vec<double> {
   static R set1(double x) { return _mm256_set1_pd(x); }
   static R fmadd(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+  static R add(R a, R b) { return _mm256_add_pd(a, b); }
 };
 
 constexpr int kMR = 6;
 
-template <class T>
-void kernel_6x2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+// The k loop of an R-row tile has 2R independent FMA chains; 2 FMA pipes x
+// 4-5 cycles of latency need 8 to stay busy. Edge tiles of R < 4 rows would
+// wait on the latency, so they keep S sets of accumulators that take
+// alternate k steps and are summed at the end (R = 1: 4 sets, 2-3: 2 sets).
+template <int R>
+constexpr int kSets = R >= 4 ? 1 : R >= 2 ? 2 : 4;
+
+// The first R (<= kMR) rows of a tile; R = kMR is the main kernel.
+template <class T, int R>
+void kernel_rx2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
   using V = Vec<T>;
-  using R = typename V::R;
-  constexpr int W = V::kLanes;
-  R c0[kMR], c1[kMR];
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes, S = kSets<R>;
+  Reg c0[S][R], c1[S][R];
+#pragma GCC unroll 4
+  for (int s = 0; s < S; ++s)
 #pragma GCC unroll 6
-  for (int i = 0; i < kMR; ++i) c0[i] = c1[i] = V::zero();
+    for (int i = 0; i < R; ++i) c0[s][i] = c1[s][i] = V::zero();
   // The tile of C is needed at the end: start fetching it now.
 #pragma GCC unroll 6
-  for (int i = 0; i < kMR; ++i) {
+  for (int i = 0; i < R; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + 2 * W - 1), _MM_HINT_T0);
   }
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < k; ++p) {
-    const R b0 = V::load(b), b1 = V::load(b + W);
+  // One k step into accumulator set s; a and b point at that step's values.
+  auto step = [&](int s, const T* ap, const T* bp) __attribute__((always_inline)) {
+    const Reg b0 = V::load(bp), b1 = V::load(bp + W);
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
-      const R ai = V::bcast(a + i);
-      c0[i] = V::fmadd(ai, b0, c0[i]);
-      c1[i] = V::fmadd(ai, b1, c1[i]);
+    for (int i = 0; i < R; ++i) {
+      const Reg ai = V::bcast(ap + i);
+      c0[s][i] = V::fmadd(ai, b0, c0[s][i]);
+      c1[s][i] = V::fmadd(ai, b1, c1[s][i]);
     }
-    a += kMR;
-    b += 2 * W;
-  }
-  const R va = V::set1(alpha);
+  };
+  int64_t p = 0;
+#pragma GCC unroll 4
+  for (; p + S <= k; p += S, a += S * kMR, b += S * 2 * W)
+#pragma GCC unroll 4
+    for (int s = 0; s < S; ++s) step(s, a + s * kMR, b + s * 2 * W);
+  for (; p < k; ++p, a += kMR, b += 2 * W) step(0, a, b);
+#pragma GCC unroll 4
+  for (int s = 1; s < S; ++s)
+#pragma GCC unroll 6
+    for (int i = 0; i < R; ++i) {
+      c0[0][i] = V::add(c0[0][i], c0[s][i]);
+      c1[0][i] = V::add(c1[0][i], c1[s][i]);
+    }
+  const Reg va = V::set1(alpha);
   if (beta == T(0)) {
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
-      V::storeu(c + i * rsc, V::mul(c0[i], va));
-      V::storeu(c + i * rsc + W, V::mul(c1[i], va));
+    for (int i = 0; i < R; ++i) {
+      V::storeu(c + i * rsc, V::mul(c0[0][i], va));
+      V::storeu(c + i * rsc + W, V::mul(c1[0][i], va));
     }
   } else {
-    const R vb = V::set1(beta);
+    const Reg vb = V::set1(beta);
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
+    for (int i = 0; i < R; ++i) {
       T* ci = c + i * rsc;
-      V::storeu(ci, V::fmadd(c0[i], va, V::mul(V::loadu(ci), vb)));
-      V::storeu(ci + W, V::fmadd(c1[i], va, V::mul(V::loadu(ci + W), vb)));
+      V::storeu(ci, V::fmadd(c0[0][i], va, V::mul(V::loadu(ci), vb)));
+      V::storeu(ci + W, V::fmadd(c1[0][i], va, V::mul(V::loadu(ci + W), vb)));
     }
   }
 }
@@ -259,11 +285,15 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
 // in L1, the mc x kc A block in L2, the kc x nc B panel in L3.
 const MicroKernel<float> kAvx2F32 = {
     "avx2", kMR, 16, 72, 384, 4080,
-    &kernel_6x2w<float>, &pack_a_avx2<float>, &pack_b_avx2<float>};
+    {&kernel_rx2w<float, 1>, &kernel_rx2w<float, 2>, &kernel_rx2w<float, 3>,
+     &kernel_rx2w<float, 4>, &kernel_rx2w<float, 5>, &kernel_rx2w<float, 6>},
+    &pack_a_avx2<float>, &pack_b_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {
     "avx2", kMR, 8, 36, 256, 4080,
-    &kernel_6x2w<double>, &pack_a_avx2<double>, &pack_b_avx2<double>};
+    {&kernel_rx2w<double, 1>, &kernel_rx2w<double, 2>, &kernel_rx2w<double, 3>,
+     &kernel_rx2w<double, 4>, &kernel_rx2w<double, 5>, &kernel_rx2w<double, 6>},
+    &pack_a_avx2<double>, &pack_b_avx2<double>};
 
 }  // namespace
 

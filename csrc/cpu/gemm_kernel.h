@@ -16,20 +16,27 @@ namespace dc::cpu::gemm_detail {
 
 // One register-blocked micro-kernel with its packing routines and its cache
 // blocking. The driver packs an mc x kc block of A into panels of mr rows and
-// a kc x nc block of B into panels of nr columns, then calls `kernel` once per
-// mr x nr tile of C.
+// a kc x nc block of B into panels of nr columns, then calls `kernel[r - 1]`
+// once per r x nr tile of C (r = mr but in the last panel of an m that is
+// not a multiple of mr).
 constexpr int64_t kPackSlack = 16;
+constexpr int kMaxMR = 6;  // the tallest register tile
+
+// C[0:r, 0:nr] = alpha * Apanel[0:r] @ Bpanel + beta * C, where Apanel is dst
+// of pack_a (k steps of mr values, of which the first r are used) and Bpanel
+// of pack_b (k steps of nr values), C has row stride rsc and unit column
+// stride; beta == 0: C is not read. Bpanel is 64-byte aligned.
+template <class T>
+using KernelFn = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
 
 template <class T>
 struct MicroKernel {
   const char* name;
-  int mr, nr;          // register tile of C
+  int mr, nr;          // register tile of C (mr <= kMaxMR)
   int64_t mc, kc, nc;  // default cache blocking (mc % mr == 0, nc % nr == 0)
-  // C[0:mr, 0:nr] = alpha * Apanel @ Bpanel + beta * C, where Apanel is
-  // dst of pack_a (k steps of mr values) and Bpanel of pack_b (k steps of nr
-  // values), C has row stride rsc and unit column stride; beta == 0: C is
-  // not read. Bpanel is 64-byte aligned.
-  void (*kernel)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
+  // kernel[r - 1] computes r rows (r = 1..mr): an m % mr edge costs what it
+  // computes, instead of a full tile of zero-padded rows.
+  KernelFn<T> kernel[kMaxMR];
   // Rows [0, mc) x columns [0, kc) of A (strides rsa, csa) as ceil(mc/mr)
   // panels of mr * kc values, zero-padded past row mc. May write up to
   // kPackSlack values of garbage after the last panel.

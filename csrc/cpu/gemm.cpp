@@ -151,7 +151,7 @@ const MicroKernel<T>& portable_microkernel() {
                                    {&portable_kernel<T, MR, NR, 1>, &portable_kernel<T, MR, NR, 2>,
                                     &portable_kernel<T, MR, NR, 3>, &portable_kernel<T, MR, NR, 4>},
                                    &gemm_detail::pack_a_generic<T, MR>,
-                                   &gemm_detail::pack_b_generic<T, NR>};
+                                   &gemm_detail::pack_b_generic<T, NR>, 0, nullptr};
   return k;
 }
 
@@ -336,8 +336,7 @@ int threads_for(int64_t m, int64_t n, int64_t k) {
 }
 
 template <class T>
-bool gemm_packed(const Problem<T>& P) {
-  const MicroKernel<T>& uk = select_kernel<T>();
+bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   const int nt = threads_for(P.m, P.n, P.k);
   const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
@@ -355,6 +354,27 @@ bool gemm_packed(const Problem<T>& P) {
   }
 #pragma omp parallel num_threads(nt)
   packed_thread(uk, P, bl, buf, buf + bsize + omp_get_thread_num() * asize, true);
+  return true;
+}
+
+// A C at most one register wide (n <= kNarrowN: 8 float32 columns) uses
+// each value of A only n times, so the packed path's copy of A (or of A^T,
+// the B operand of C^T) moves as many bytes as the product reads. The narrow
+// kernel reads A in place against B packed once (k x 8 values, in L1 for k
+// up to 1024); threads take whole row tiles.
+template <class T>
+bool gemm_narrow(const MicroKernel<T>& uk, const Problem<T>& P) {
+  constexpr int W = gemm_detail::kNarrowN<T>;
+  T* bp = static_cast<T*>(tls_workspace.get(sizeof(T) * round_up(P.k * W, 16)));
+  if (!bp) return false;
+  gemm_detail::pack_b_generic<T, W>(P.k, P.n, P.b, P.rsb, P.csb, bp);
+  const int64_t tile = uk.narrow_mr;
+  const int64_t grain = std::max<int64_t>(1, g_parallel_flops.load() / (2 * tile * W * P.k));
+  parallel_for(0, ceil_div(P.m, tile), grain, [&](int64_t t0, int64_t t1) {
+    const int64_t i0 = t0 * tile, i1 = std::min(P.m, t1 * tile);
+    uk.narrow(i1 - i0, P.k, P.a + i0 * P.rsa, P.rsa, P.csa, bp, P.c + i0 * P.rsc, P.rsc, P.csc,
+              P.n, P.alpha, P.beta);
+  });
   return true;
 }
 
@@ -455,14 +475,19 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
   if (csc != 1 && rsc == 1)
     return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-  // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
-  // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows
-  // fill mr-row tiles instead. Packed directly: gemm() would transpose back.
-  const bool narrow = n < select_kernel<T>().nr && m > n;
-  const Problem<T> P = narrow
-      ? Problem<T>{n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc}
-      : Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc};
-  if (!gemm_packed(P)) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+  const MicroKernel<T>& uk = select_kernel<T>();
+  bool done;
+  if (uk.narrow && n <= gemm_detail::kNarrowN<T>) {
+    done = gemm_narrow(uk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
+  } else if (n < uk.nr && m > n) {
+    // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
+    // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows
+    // fill mr-row tiles instead. Packed directly: gemm() would transpose back.
+    done = gemm_packed(uk, Problem<T>{n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc});
+  } else {
+    done = gemm_packed(uk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
+  }
+  if (!done) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
 }
 
 template <class T>

@@ -66,70 +66,151 @@ struct Vec<double> {
 };
 
 constexpr int kMR = 6;
+constexpr int kNarrowMR = 12;  // rows per tile of the narrow kernel
 
-// The k loop of an R-row tile has 2R independent FMA chains; 2 FMA pipes x
-// 4-5 cycles of latency need 8 to stay busy. Edge tiles of R < 4 rows would
-// wait on the latency, so they keep S sets of accumulators that take
-// alternate k steps and are summed at the end (R = 1: 4 sets, 2-3: 2 sets).
-template <int R>
-constexpr int kSets = R >= 4 ? 1 : R >= 2 ? 2 : 4;
+// Where a kernel reads A[i, p] for the i-th row of its tile at k step p + s
+// (p: the steps already passed by `advance`): packed panels (k steps of kMR
+// values, gemm's main path) or A itself in any strides (the narrow kernel).
+template <class T>
+struct PanelA {
+  const T* p;
+  const T* at(int i, int s) const { return p + s * kMR + i; }
+  void advance(int s) { p += s * kMR; }
+};
 
-// The first R (<= kMR) rows of a tile; R = kMR is the main kernel.
+template <class T>
+struct StridedA {
+  const T* p;
+  int64_t rs, cs;
+  const T* at(int i, int s) const { return p + i * rs + s * cs; }
+  void advance(int s) { p += s * cs; }
+};
+
+// A tile of R rows x NV registers has R * NV independent FMA chains in its k
+// loop; 2 FMA pipes x 4-5 cycles of latency need 8 to stay busy. Smaller
+// tiles (edges, narrow C) would wait on the latency, so they keep S sets of
+// accumulators that take alternate k steps and are summed at the end.
+template <int Chains>
+constexpr int kSets = Chains >= 8 ? 1 : (8 + Chains - 1) / Chains;
+
+// acc[i][v] = sum_p A[i, p] b[p, v*W : (v+1)*W] for the R rows of a tile:
+// the k loop of every kernel here. b holds k steps of NV * W values, 32-byte
+// aligned. Per step: NV vector loads of b, R broadcasts of A, R * NV FMAs.
+template <class T, int R, int NV, class A>
+__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
+                                                     typename Vec<T>::R (&acc)[R][NV]) {
+  using V = Vec<T>;
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes, S = kSets<R * NV>, NB = NV * W;
+  Reg c[S][R][NV];
+#pragma GCC unroll 8
+  for (int s = 0; s < S; ++s)
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) c[s][i][v] = V::zero();
+  // One k step (s ahead of the current one) into accumulator set s.
+  auto step = [&](int s) __attribute__((always_inline)) {
+    Reg bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + s * NB + v * W);
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i) {
+      const Reg ai = V::bcast(a.at(i, s));
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) c[s][i][v] = V::fmadd(ai, bv[v], c[s][i][v]);
+    }
+  };
+  int64_t p = 0;
+#pragma GCC unroll 4
+  for (; p + S <= k; p += S, a.advance(S), b += S * NB)
+#pragma GCC unroll 8
+    for (int s = 0; s < S; ++s) step(s);
+  for (; p < k; ++p, a.advance(1), b += NB) step(0);
+#pragma GCC unroll 12
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      acc[i][v] = c[0][i][v];
+#pragma GCC unroll 8
+      for (int s = 1; s < S; ++s) acc[i][v] = V::add(acc[i][v], c[s][i][v]);
+    }
+}
+
+// The packed path: the first R (<= kMR) rows of a kMR x 2W tile; R = kMR is
+// the main kernel, R < kMR the m % kMR edge.
 template <class T, int R>
 void kernel_rx2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
   using V = Vec<T>;
   using Reg = typename V::R;
-  constexpr int W = V::kLanes, S = kSets<R>;
-  Reg c0[S][R], c1[S][R];
-#pragma GCC unroll 4
-  for (int s = 0; s < S; ++s)
-#pragma GCC unroll 6
-    for (int i = 0; i < R; ++i) c0[s][i] = c1[s][i] = V::zero();
+  constexpr int W = V::kLanes;
   // The tile of C is needed at the end: start fetching it now.
 #pragma GCC unroll 6
   for (int i = 0; i < R; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + 2 * W - 1), _MM_HINT_T0);
   }
-  // One k step into accumulator set s; a and b point at that step's values.
-  auto step = [&](int s, const T* ap, const T* bp) __attribute__((always_inline)) {
-    const Reg b0 = V::load(bp), b1 = V::load(bp + W);
-#pragma GCC unroll 6
-    for (int i = 0; i < R; ++i) {
-      const Reg ai = V::bcast(ap + i);
-      c0[s][i] = V::fmadd(ai, b0, c0[s][i]);
-      c1[s][i] = V::fmadd(ai, b1, c1[s][i]);
-    }
-  };
-  int64_t p = 0;
-#pragma GCC unroll 4
-  for (; p + S <= k; p += S, a += S * kMR, b += S * 2 * W)
-#pragma GCC unroll 4
-    for (int s = 0; s < S; ++s) step(s, a + s * kMR, b + s * 2 * W);
-  for (; p < k; ++p, a += kMR, b += 2 * W) step(0, a, b);
-#pragma GCC unroll 4
-  for (int s = 1; s < S; ++s)
-#pragma GCC unroll 6
-    for (int i = 0; i < R; ++i) {
-      c0[0][i] = V::add(c0[0][i], c0[s][i]);
-      c1[0][i] = V::add(c1[0][i], c1[s][i]);
-    }
+  Reg acc[R][2];
+  tile_sums<T, R, 2>(k, PanelA<T>{a}, b, acc);
   const Reg va = V::set1(alpha);
   if (beta == T(0)) {
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
-      V::storeu(c + i * rsc, V::mul(c0[0][i], va));
-      V::storeu(c + i * rsc + W, V::mul(c1[0][i], va));
+      V::storeu(c + i * rsc, V::mul(acc[i][0], va));
+      V::storeu(c + i * rsc + W, V::mul(acc[i][1], va));
     }
   } else {
     const Reg vb = V::set1(beta);
 #pragma GCC unroll 6
     for (int i = 0; i < R; ++i) {
       T* ci = c + i * rsc;
-      V::storeu(ci, V::fmadd(c0[0][i], va, V::mul(V::loadu(ci), vb)));
-      V::storeu(ci + W, V::fmadd(c1[0][i], va, V::mul(V::loadu(ci + W), vb)));
+      V::storeu(ci, V::fmadd(acc[i][0], va, V::mul(V::loadu(ci), vb)));
+      V::storeu(ci + W, V::fmadd(acc[i][1], va, V::mul(V::loadu(ci + W), vb)));
     }
   }
+}
+
+// The narrow path: R rows of C[:, 0:n], n <= W, from A in place and B packed
+// as k steps of W values (zero past n).
+template <class T, int R>
+void narrow_tile(int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c, int64_t rsc,
+                 int64_t csc, int64_t n, T alpha, T beta) {
+  using V = Vec<T>;
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes;
+  Reg acc[R][1];
+  tile_sums<T, R, 1>(k, StridedA<T>{a, rsa, csa}, b, acc);
+  const Reg va = V::set1(alpha);
+  for (int i = 0; i < R; ++i) {
+    T* ci = c + i * rsc;
+    const Reg v = V::mul(acc[i][0], va);
+    if (n == W && csc == 1) {
+      V::storeu(ci, beta == T(0) ? v : V::fmadd(V::loadu(ci), V::set1(beta), v));
+    } else {
+      T t[W];
+      V::storeu(t, v);
+      for (int64_t j = 0; j < n; ++j) ci[j * csc] = beta == T(0) ? t[j] : t[j] + beta * ci[j * csc];
+    }
+  }
+}
+
+// The last m % kNarrowMR rows: the tile instantiated for that many.
+template <class T, int R>
+void narrow_edge(int64_t rows, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
+                 T* c, int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
+  if (rows == R) return narrow_tile<T, R>(k, a, rsa, csa, b, c, rsc, csc, n, alpha, beta);
+  if constexpr (R > 1) narrow_edge<T, R - 1>(rows, k, a, rsa, csa, b, c, rsc, csc, n, alpha, beta);
+}
+
+template <class T>
+void narrow_avx2(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c,
+                 int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
+  int64_t i = 0;
+  for (; i + kNarrowMR <= m; i += kNarrowMR)
+    narrow_tile<T, kNarrowMR>(k, a + i * rsa, rsa, csa, b, c + i * rsc, rsc, csc, n, alpha, beta);
+  if (i < m)
+    narrow_edge<T, kNarrowMR - 1>(m - i, k, a + i * rsa, rsa, csa, b, c + i * rsc, rsc, csc, n,
+                                  alpha, beta);
 }
 
 // ------------------------------------------------------------------ packing
@@ -287,13 +368,13 @@ const MicroKernel<float> kAvx2F32 = {
     "avx2", kMR, 16, 72, 384, 4080,
     {&kernel_rx2w<float, 1>, &kernel_rx2w<float, 2>, &kernel_rx2w<float, 3>,
      &kernel_rx2w<float, 4>, &kernel_rx2w<float, 5>, &kernel_rx2w<float, 6>},
-    &pack_a_avx2<float>, &pack_b_avx2<float>};
+    &pack_a_avx2<float>, &pack_b_avx2<float>, kNarrowMR, &narrow_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {
     "avx2", kMR, 8, 36, 256, 4080,
     {&kernel_rx2w<double, 1>, &kernel_rx2w<double, 2>, &kernel_rx2w<double, 3>,
      &kernel_rx2w<double, 4>, &kernel_rx2w<double, 5>, &kernel_rx2w<double, 6>},
-    &pack_a_avx2<double>, &pack_b_avx2<double>};
+    &pack_a_avx2<double>, &pack_b_avx2<double>, kNarrowMR, &narrow_avx2<double>};
 
 }  // namespace
 

@@ -44,7 +44,20 @@ struct MicroKernel {
   // Rows [0, kc) x columns [0, nc) of B as ceil(nc/nr) panels of kc * nr
   // values, zero-padded past column nc.
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst);
+  // Optional (nullptr: none), for a C at most kNarrowN<T> columns wide:
+  // C[0:m, 0:n] = alpha * A @ B + beta * C with A read in place (any
+  // strides) and B packed as k steps of kNarrowN<T> values, zero past n
+  // (pack_b_generic<T, kNarrowN<T>>, 32-byte aligned); any C strides. Rows
+  // go in tiles of narrow_mr from row 0, so a split of m at multiples of
+  // narrow_mr gives the same bits.
+  int narrow_mr;
+  void (*narrow)(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c,
+                 int64_t rsc, int64_t csc, int64_t n, T alpha, T beta);
 };
+
+// One 256-bit register of T: the widest C the narrow kernel computes.
+template <class T>
+constexpr int kNarrowN = 32 / int(sizeof(T));
 
 // The AVX2+FMA kernels (gemm_avx2.cpp). Call only when the CPU supports both.
 template <class T>

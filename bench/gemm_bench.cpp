@@ -339,6 +339,8 @@ int main(int argc, char** argv) {
       shapes.push_back(make_shape(256, 128, 784, 'T', 'N', "256x128x784 (g^T@x)"));
       shapes.push_back(make_shape(784, 256, 128, 'N', 'N'));
       shapes.push_back(make_shape(128, 256, 784, 'N', 'N', "128x256x784 (g@W)"));
+      // A narrow output (the narrow kernel: n <= 8 float32 columns).
+      shapes.push_back(make_shape(512, 512, 8, 'N', 'T', "512x512x8 (x@W^T)"));
       // im2col convolutions: (N*H*W) x (Ci*9) x Co.
       shapes.push_back(make_shape(32 * 56 * 56, 64 * 9, 64, 'N', 'N', "(32*56*56)x576x64"));
       shapes.push_back(make_shape(32 * 56 * 56, 64 * 9, 64, 'N', 'T', "(32*56*56)x576x64"));

@@ -58,6 +58,9 @@
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.
+// A C at most one register wide (n <= 8 float32 / 4 float64) uses each value
+// of A at most 8 times, too few to pay for packing it: the AVX2 narrow kernel
+// reads A in place (gemm_narrow).
 #include "cpu/gemm.h"
 #include <omp.h>
 #include <algorithm>

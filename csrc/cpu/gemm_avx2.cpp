@@ -14,6 +14,10 @@
 // not a multiple of 6 run the same kernel instantiated for 1-5 rows (with
 // extra accumulator sets below 4 rows, see kSets), so an edge of r rows
 // costs about r/6 of a tile rather than a whole one.
+// Narrow C (n <= W): 12 x W tiles, one accumulator register per row, A read
+// in place by broadcasts (12 per k step, + 1 load of packed B, for 12 FMAs:
+// within 2-3 loads per cycle) against B packed once; every value of A is
+// loaded once, where the packed path would copy all of A first.
 //
 // References: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix
 // multiplication", ACM TOMS 34(3), 2008; F. Van Zee, R. van de Geijn, "BLIS:

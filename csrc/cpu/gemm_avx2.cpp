@@ -74,7 +74,7 @@ constexpr int kNarrowMR = 12;  // rows per tile of the narrow kernel
 
 // Where a kernel reads A[i, p] for the i-th row of its tile at k step p + s
 // (p: the steps already passed by `advance`): packed panels (k steps of kMR
-// values, gemm's main path) or A itself in any strides (the narrow kernel).
+// values, gemm's main path) or a row-major A itself (the narrow kernel).
 template <class T>
 struct PanelA {
   const T* p;
@@ -83,11 +83,11 @@ struct PanelA {
 };
 
 template <class T>
-struct StridedA {
+struct RowsA {
   const T* p;
-  int64_t rs, cs;
-  const T* at(int i, int s) const { return p + i * rs + s * cs; }
-  void advance(int s) { p += s * cs; }
+  int64_t rs;
+  const T* at(int i, int s) const { return p + i * rs + s; }
+  void advance(int s) { p += s; }
 };
 
 // A tile of R rows x NV registers has R * NV independent FMA chains in its k
@@ -174,16 +174,16 @@ void kernel_rx2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, 
   }
 }
 
-// The narrow path: R rows of C[:, 0:n], n <= W, from A in place and B packed
-// as k steps of W values (zero past n).
+// The narrow path: R rows of C[:, 0:n], n <= W, from a row-major A in place
+// and B packed as k steps of W values (zero past n).
 template <class T, int R>
-void narrow_tile(int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c, int64_t rsc,
+void narrow_tile(int64_t k, const T* a, int64_t rsa, const T* b, T* c, int64_t rsc,
                  int64_t csc, int64_t n, T alpha, T beta) {
   using V = Vec<T>;
   using Reg = typename V::R;
   constexpr int W = V::kLanes;
   Reg acc[R][1];
-  tile_sums<T, R, 1>(k, StridedA<T>{a, rsa, csa}, b, acc);
+  tile_sums<T, R, 1>(k, RowsA<T>{a, rsa}, b, acc);
   const Reg va = V::set1(alpha);
   for (int i = 0; i < R; ++i) {
     T* ci = c + i * rsc;
@@ -200,20 +200,20 @@ void narrow_tile(int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T*
 
 // The last m % kNarrowMR rows: the tile instantiated for that many.
 template <class T, int R>
-void narrow_edge(int64_t rows, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b,
+void narrow_edge(int64_t rows, int64_t k, const T* a, int64_t rsa, const T* b,
                  T* c, int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
-  if (rows == R) return narrow_tile<T, R>(k, a, rsa, csa, b, c, rsc, csc, n, alpha, beta);
-  if constexpr (R > 1) narrow_edge<T, R - 1>(rows, k, a, rsa, csa, b, c, rsc, csc, n, alpha, beta);
+  if (rows == R) return narrow_tile<T, R>(k, a, rsa, b, c, rsc, csc, n, alpha, beta);
+  if constexpr (R > 1) narrow_edge<T, R - 1>(rows, k, a, rsa, b, c, rsc, csc, n, alpha, beta);
 }
 
 template <class T>
-void narrow_avx2(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c,
+void narrow_avx2(int64_t m, int64_t k, const T* a, int64_t rsa, const T* b, T* c,
                  int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
   int64_t i = 0;
   for (; i + kNarrowMR <= m; i += kNarrowMR)
-    narrow_tile<T, kNarrowMR>(k, a + i * rsa, rsa, csa, b, c + i * rsc, rsc, csc, n, alpha, beta);
+    narrow_tile<T, kNarrowMR>(k, a + i * rsa, rsa, b, c + i * rsc, rsc, csc, n, alpha, beta);
   if (i < m)
-    narrow_edge<T, kNarrowMR - 1>(m - i, k, a + i * rsa, rsa, csa, b, c + i * rsc, rsc, csc, n,
+    narrow_edge<T, kNarrowMR - 1>(m - i, k, a + i * rsa, rsa, b, c + i * rsc, rsc, csc, n,
                                   alpha, beta);
 }
 

@@ -45,14 +45,15 @@ struct MicroKernel {
   // values, zero-padded past column nc.
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst);
   // Optional (nullptr: none), for a C at most kNarrowN<T> columns wide:
-  // C[0:m, 0:n] = alpha * A @ B + beta * C with A read in place (any
-  // strides) and B packed as k steps of kNarrowN<T> values, zero past n
+  // C[0:m, 0:n] = alpha * A @ B + beta * C with A read in place (row
+  // stride rsa, unit column stride) and B packed as k steps of kNarrowN<T>
+  // values, zero past n
   // (pack_b_generic<T, kNarrowN<T>>, 32-byte aligned); any C strides. Rows
   // go in tiles of narrow_mr from row 0, so a split of m at multiples of
   // narrow_mr gives the same bits.
   int narrow_mr;
-  void (*narrow)(int64_t m, int64_t k, const T* a, int64_t rsa, int64_t csa, const T* b, T* c,
-                 int64_t rsc, int64_t csc, int64_t n, T alpha, T beta);
+  void (*narrow)(int64_t m, int64_t k, const T* a, int64_t rsa, const T* b, T* c, int64_t rsc,
+                 int64_t csc, int64_t n, T alpha, T beta);
 };
 
 // One 256-bit register of T: the widest C the narrow kernel computes.

@@ -2,7 +2,7 @@
 run, at 1 and 2 threads; with --device cuda, the GPU GEMM against cuBLAS.
 
     python bench/matmul.py [--threads 1,2] [--repeat 15] [--pause 0.3] [--quick]
-                           [--only TEXT] [--json out.json]
+                           [--only TEXT[,TEXT...]] [--cpu-time] [--json out.json]
     python bench/matmul.py --device cuda [--repeat 15] [--quick] [--json out.json]
 
 Each thread count runs in its own subprocess, because OpenBLAS reads
@@ -16,7 +16,11 @@ and dc/torch are medians of the speed ratios of samples taken side by side
 each sample starts after a --pause (0.3 s) and an untimed call: the three
 thread pools spin after their work (OpenBLAS for ~2^28 cycles, OpenMP runtimes
 up to 200 ms) and would otherwise steal the cores from whichever library runs
-next. GFLOP/s count 2mnk.
+next. GFLOP/s count 2mnk. --cpu-time times 1-thread runs by the calling
+thread's CPU time (all three libraries compute on the calling thread there),
+so that time the core spends on other processes is not counted: for a
+machine shared with other jobs; caches are still shared, so ratios are the
+figures to quote.
 
 GPU mode: square float32 products n = 1024 .. 8192 (--quick stops at 4096),
 deepcore against torch.matmul on the same GPU, first in full float32
@@ -60,6 +64,7 @@ def cases(quick):
         ("128x256x784 g@W", "float32", 128, 256, 784, "NN", "matmul"),
         ("784x256x128", "float32", 784, 256, 128, "NN", "matmul"),
         ("linear 128x256->10", "float32", 128, 256, 10, "NT", "linear"),
+        ("linear 512x512->8", "float32", 512, 512, 8, "NT", "linear"),
         # im2col convolutions: (N*H*W) x (Ci*9) x Co.
         ("im2col 100352x576x64", "float32", 32 * 56 * 56, 576, 64, "NN", "matmul"),
         ("im2col 86528x144x32", "float32", 128 * 26 * 26, 144, 32, "NN", "matmul"),
@@ -110,7 +115,7 @@ def make_fns(rng, dtype, m, k, n, layout, kind, dc, torch):
     return fns
 
 
-def worker(threads, repeat, quick, pause, only):
+def worker(threads, repeat, quick, pause, only, cpu_time):
     """Rounds over all cases: in each round every case takes one sample per
     library, so a burst of load hits one round of every case rather than all
     samples of one case; each ratio is the median over rounds of the
@@ -122,10 +127,11 @@ def worker(threads, repeat, quick, pause, only):
         torch.set_num_threads(threads)
     except ImportError:
         torch = None
+    clock = time.thread_time if cpu_time and threads == 1 else time.perf_counter
     rng = np.random.default_rng(0)
     runs = []
     for label, dtype, m, k, n, layout, kind in cases(quick):
-        if only and only not in f"{label} {dtype}":
+        if only and not any(o in f"{label} {dtype}" for o in only.split(",")):
             continue
         fns = make_fns(rng, dtype, m, k, n, layout, kind, dc, torch)
         inner = {name: calls_per_sample(fn) for name, fn in fns.items()}
@@ -136,10 +142,10 @@ def worker(threads, repeat, quick, pause, only):
                 if threads > 1:
                     time.sleep(pause)
                     fn()  # wakes this library's pool (untimed)
-                t0 = time.perf_counter()
+                t0 = clock()
                 for _ in range(inner[name]):
                     fn()
-                samples[name].append((time.perf_counter() - t0) / inner[name])
+                samples[name].append((clock() - t0) / inner[name])
     results = []
     for label, dtype, flops, fns, inner, samples in runs:
         row = {"case": label, "dtype": dtype, "threads": threads}
@@ -269,7 +275,10 @@ def main():
     p.add_argument("--pause", type=float, default=0.3)
     p.add_argument("--quick", action="store_true", help="skip n = 4096")
     p.add_argument("--json", help="also write the rows to this file")
-    p.add_argument("--only", help="run only the cases whose label contains this text")
+    p.add_argument("--only", help="run only the cases whose label (and dtype) contains one "
+                   "of these comma-separated texts")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time 1-thread runs by thread CPU time (a machine under load)")
     p.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.device == "cuda":
@@ -279,7 +288,7 @@ def main():
                 json.dump(rows, f, indent=1)
         return
     if args.worker:
-        worker(args.worker, args.repeat, args.quick, args.pause, args.only)
+        worker(args.worker, args.repeat, args.quick, args.pause, args.only, args.cpu_time)
         return
     rows = []
     for t in (int(x) for x in args.threads.split(",")):
@@ -287,7 +296,8 @@ def main():
                    MKL_NUM_THREADS=str(t))
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", str(t),
                "--repeat", str(args.repeat), "--pause", str(args.pause)] + (
-                   ["--quick"] if args.quick else []) + (["--only", args.only] if args.only else [])
+                   ["--quick"] if args.quick else []) + (["--only", args.only] if args.only else []) + (
+                   ["--cpu-time"] if args.cpu_time else [])
         out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
         rows += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     import deepcore as dc

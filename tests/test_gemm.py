@@ -122,6 +122,30 @@ def test_block_edges(kernel, dtype, m, k, n):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_edge_row_kernels(kernel, dtype):
+    """The last panel of an m that is not a multiple of the tile height runs
+    a kernel for just those rows: m % 6 (AVX2) and m % 4 (portable) from 1
+    to 5, and m % 12 from 1 to 11 for the AVX2 narrow kernel (n <= 8 float32,
+    n <= 4 float64), with k below, at and past the edge kernels'
+    accumulator sets (1-5) and over two k blocks (the second pass adds to
+    C), n a full 16-column panel, a partial one, and under 16 (computed as
+    C^T, whose m = n rows hit the edge kernels too, or by the narrow
+    kernel); alpha and beta on the direct-store paths."""
+    for m, k, n in itertools.product((2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 18, 129, 130),
+                                     (1, 2, 3, 5, 400), (2, 3, 4, 5, 8, 16, 23, 32)):
+        a, b = rand((m, k), dtype), rand((k, n), dtype)
+        check_matmul(dc.from_numpy(a) @ dc.from_numpy(b), a, b)
+        check_matmul(dc.from_numpy(a.T.copy()).T @ dc.from_numpy(b.T.copy()).T, a, b)
+    for m, k, n in ((5, 7, 32), (11, 400, 16), (130, 33, 48), (4, 9, 3), (30, 50, 8),
+                    (30, 50, 4)):
+        a, b, c0 = rand((m, k), dtype), rand((k, n), dtype), rand((m, n), dtype)
+        ref, bound = reference(a, b, 2.5, -0.5, c0)
+        tc = dc.from_numpy(c0.copy())
+        _C._gemm_(tc._a, dc.from_numpy(a)._a, dc.from_numpy(b)._a, 2.5, -0.5)
+        check_close(tc.numpy(), ref, bound, k, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_k_one_and_empty_dims(kernel, dtype):
     for m, n in itertools.product((1, 5, 33), (1, 6, 40)):
         a, b = rand((m, 1), dtype), rand((1, n), dtype)
@@ -275,6 +299,7 @@ def test_threads_give_identical_bits(kernel, threads):
     stack = rand((16, 40, 60), np.float32)
     big, vec = rand((2000, 1500), np.float32), rand((1500,), np.float32)
     w = rand((200, 520), np.float32)
+    narrow = rand((1500, 8), np.float32)
     bias = rand((200,), np.float32)
     ta, tb, tbig, tvec = dc.from_numpy(a), dc.from_numpy(b), dc.from_numpy(big), dc.from_numpy(vec)
     products = (
@@ -288,6 +313,7 @@ def test_threads_give_identical_bits(kernel, threads):
         lambda: tbig.T.contiguous().T @ tvec,                 # column-major matrix (axpy form)
         lambda: tvec @ tbig.T,                                # vector x matrix
         lambda: dc.linear(ta, dc.from_numpy(w), dc.from_numpy(bias)),
+        lambda: tbig @ dc.from_numpy(narrow),                 # n = 8: the narrow kernel
     )
     dc.set_num_threads(1)
     one = [f().numpy() for f in products]

@@ -25,9 +25,12 @@
 // Bytes moved: packing copies mk*ceil(n/NC) + kn values (a few percent of
 // the time at n >= 512); the micro-kernel reads (mr + nr) packed values per
 // 2*mr*nr FLOPs (22 per 192 for 6x16) from L1/L2; C is read and written
-// ceil(k/KC) times (the first pass applies beta, later ones add). Edge tiles
-// run the same micro-kernel on the zero-padded panels into a small buffer
-// and copy the valid part out, so no scalar path dominates odd sizes.
+// ceil(k/KC) times (the first pass applies beta, later ones add). The m % mr
+// rows of the last panel run the micro-kernel instantiated for that many
+// rows (M = 128 is 21 six-row tiles and one of 2 rows, which would cost a
+// full tile padded to 6); tiles narrower than nr, and transposed C, go
+// through a small buffer and copy the valid part out, so no scalar path
+// dominates odd sizes.
 //
 // Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
 // KC = 384 float32 (B micro-panel 384 x 16 x 4 B = 24 KiB, most of L1) and
@@ -55,6 +58,9 @@
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.
+// A C at most one register wide (n <= 8 float32 / 4 float64) uses each value
+// of A at most 8 times, too few to pay for packing it: the AVX2 narrow kernel
+// reads a row-major A in place (gemm_narrow).
 #include "cpu/gemm.h"
 #include <omp.h>
 #include <algorithm>
@@ -121,13 +127,14 @@ struct PortableTile<double> { static constexpr int mr = 4, nr = 4; };
 template <>
 struct PortableTile<int64_t> { static constexpr int mr = 4, nr = 4; };
 
-template <class T, int MR, int NR>
+// The first R (<= MR) rows of an MR x NR tile.
+template <class T, int MR, int NR, int R>
 void portable_kernel(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
-  T acc[MR][NR] = {};
+  T acc[R][NR] = {};
   for (int64_t p = 0; p < k; ++p, a += MR, b += NR)
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
-  for (int i = 0; i < MR; ++i) {
+  for (int i = 0; i < R; ++i) {
     T* ci = c + i * rsc;
     if (beta == T(0)) {
       for (int j = 0; j < NR; ++j) ci[j] = alpha * acc[i][j];
@@ -142,10 +149,12 @@ const MicroKernel<T>& portable_microkernel() {
   constexpr int MR = PortableTile<T>::mr, NR = PortableTile<T>::nr;
   // B micro-panel 256 * NR values (8 KiB float32) in L1; A block 128 x 256
   // values in L2.
+  static_assert(MR == 4, "one kernel per row count 1..MR below");
   static const MicroKernel<T> k = {"portable", MR, NR, 128, 256, 4096,
-                                   &portable_kernel<T, MR, NR>,
+                                   {&portable_kernel<T, MR, NR, 1>, &portable_kernel<T, MR, NR, 2>,
+                                    &portable_kernel<T, MR, NR, 3>, &portable_kernel<T, MR, NR, 4>},
                                    &gemm_detail::pack_a_generic<T, MR>,
-                                   &gemm_detail::pack_b_generic<T, NR>};
+                                   &gemm_detail::pack_b_generic<T, NR>, 0, nullptr};
   return k;
 }
 
@@ -301,10 +310,11 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             // The next tile's C rows: fetched during this call, used by the next.
             if (ir + MR < mcur)
               for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
-            if (mcr == MR && ncur == NR && P.csc == 1) {
-              uk.kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
+            const auto kernel = uk.kernel[mcr - 1];
+            if (ncur == NR && P.csc == 1) {
+              kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
             } else {
-              uk.kernel(kc, ap, bp, tmp, NR, T(1), T(0));
+              kernel(kc, ap, bp, tmp, NR, T(1), T(0));
               for (int64_t i = 0; i < mcr; ++i)
                 for (int64_t j = 0; j < ncur; ++j) {
                   T& x = cp[i * P.rsc + j * P.csc];
@@ -329,8 +339,7 @@ int threads_for(int64_t m, int64_t n, int64_t k) {
 }
 
 template <class T>
-bool gemm_packed(const Problem<T>& P) {
-  const MicroKernel<T>& uk = select_kernel<T>();
+bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   const int nt = threads_for(P.m, P.n, P.k);
   const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
@@ -348,6 +357,27 @@ bool gemm_packed(const Problem<T>& P) {
   }
 #pragma omp parallel num_threads(nt)
   packed_thread(uk, P, bl, buf, buf + bsize + omp_get_thread_num() * asize, true);
+  return true;
+}
+
+// A C at most one register wide (n <= kNarrowN: 8 float32 columns) uses
+// each value of A only n times, so the packed path's copy of A (or of A^T,
+// the B operand of C^T) moves as many bytes as the product reads. The narrow
+// kernel reads a row-major A in place against B packed once (k x 8 values,
+// in L1 for k up to 1024); threads take whole row tiles.
+template <class T>
+bool gemm_narrow(const MicroKernel<T>& uk, const Problem<T>& P) {
+  constexpr int W = gemm_detail::kNarrowN<T>;
+  T* bp = static_cast<T*>(tls_workspace.get(sizeof(T) * round_up(P.k * W, 16)));
+  if (!bp) return false;
+  gemm_detail::pack_b_generic<T, W>(P.k, P.n, P.b, P.rsb, P.csb, bp);
+  const int64_t tile = uk.narrow_mr;
+  const int64_t grain = std::max<int64_t>(1, g_parallel_flops.load() / (2 * tile * W * P.k));
+  parallel_for(0, ceil_div(P.m, tile), grain, [&](int64_t t0, int64_t t1) {
+    const int64_t i0 = t0 * tile, i1 = std::min(P.m, t1 * tile);
+    uk.narrow(i1 - i0, P.k, P.a + i0 * P.rsa, P.rsa, bp, P.c + i0 * P.rsc, P.rsc, P.csc, P.n,
+              P.alpha, P.beta);
+  });
   return true;
 }
 
@@ -448,14 +478,22 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
   if (csc != 1 && rsc == 1)
     return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-  // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
-  // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows
-  // fill mr-row tiles instead. Packed directly: gemm() would transpose back.
-  const bool narrow = n < select_kernel<T>().nr && m > n;
-  const Problem<T> P = narrow
-      ? Problem<T>{n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc}
-      : Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc};
-  if (!gemm_packed(P)) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
+  const MicroKernel<T>& uk = select_kernel<T>();
+  bool done;
+  // Row-major A only: a column-major A would put each k step of a tile on
+  // its own cache line, and the next tile back on the same lines after L1
+  // has dropped them (512x512x3 with A^T measured 25% slower than C^T).
+  if (uk.narrow && n <= gemm_detail::kNarrowN<T> && csa == 1) {
+    done = gemm_narrow(uk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
+  } else if (n < uk.nr && m > n) {
+    // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
+    // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows
+    // fill mr-row tiles instead. Packed directly: gemm() would transpose back.
+    done = gemm_packed(uk, Problem<T>{n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc});
+  } else {
+    done = gemm_packed(uk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
+  }
+  if (!done) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
 }
 
 template <class T>

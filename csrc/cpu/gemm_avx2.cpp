@@ -10,7 +10,14 @@
 // 2 x 5. Loads: 8 per 6 cycles of FMAs against 2-3 load ports, so the kernel
 // is FMA bound when its operands come from L1 (B micro-panel) and L2 (A).
 // Bytes: (6 + 2W) values per 12 FMAs from the packed panels; C is read and
-// written once per call (per KC block of k).
+// written once per call (per KC block of k). The last rows of an m that is
+// not a multiple of 6 run the same kernel instantiated for 1-5 rows (with
+// extra accumulator sets below 4 rows, see kSets), so an edge of r rows
+// costs about r/6 of a tile rather than a whole one.
+// Narrow C (n <= W): 12 x W tiles, one accumulator register per row, A read
+// in place by broadcasts (12 per k step, + 1 load of packed B, for 12 FMAs:
+// within 2-3 loads per cycle) against B packed once; every value of A is
+// loaded once, where the packed path would copy all of A first.
 //
 // References: K. Goto, R. van de Geijn, "Anatomy of high-performance matrix
 // multiplication", ACM TOMS 34(3), 2008; F. Van Zee, R. van de Geijn, "BLIS:
@@ -44,6 +51,7 @@ struct Vec<float> {
   static R set1(float x) { return _mm256_set1_ps(x); }
   static R fmadd(R a, R b, R c) { return _mm256_fmadd_ps(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_ps(a, b); }
+  static R add(R a, R b) { return _mm256_add_ps(a, b); }
 };
 
 template <>
@@ -58,52 +66,155 @@ struct Vec<double> {
   static R set1(double x) { return _mm256_set1_pd(x); }
   static R fmadd(R a, R b, R c) { return _mm256_fmadd_pd(a, b, c); }
   static R mul(R a, R b) { return _mm256_mul_pd(a, b); }
+  static R add(R a, R b) { return _mm256_add_pd(a, b); }
 };
 
 constexpr int kMR = 6;
+constexpr int kNarrowMR = 12;  // rows per tile of the narrow kernel
+
+// Where a kernel reads A[i, p] for the i-th row of its tile at k step p + s
+// (p: the steps already passed by `advance`): packed panels (k steps of kMR
+// values, gemm's main path) or a row-major A itself (the narrow kernel).
+template <class T>
+struct PanelA {
+  const T* p;
+  const T* at(int i, int s) const { return p + s * kMR + i; }
+  void advance(int s) { p += s * kMR; }
+};
 
 template <class T>
-void kernel_6x2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+struct RowsA {
+  const T* p;
+  int64_t rs;
+  const T* at(int i, int s) const { return p + i * rs + s; }
+  void advance(int s) { p += s; }
+};
+
+// A tile of R rows x NV registers has R * NV independent FMA chains in its k
+// loop; 2 FMA pipes x 4-5 cycles of latency need 8 to stay busy. Smaller
+// tiles (edges, narrow C) would wait on the latency, so they keep S sets of
+// accumulators that take alternate k steps and are summed at the end.
+template <int Chains>
+constexpr int kSets = Chains >= 8 ? 1 : (8 + Chains - 1) / Chains;
+
+// acc[i][v] = sum_p A[i, p] b[p, v*W : (v+1)*W] for the R rows of a tile:
+// the k loop of every kernel here. b holds k steps of NV * W values, 32-byte
+// aligned. Per step: NV vector loads of b, R broadcasts of A, R * NV FMAs.
+template <class T, int R, int NV, class A>
+__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
+                                                     typename Vec<T>::R (&acc)[R][NV]) {
   using V = Vec<T>;
-  using R = typename V::R;
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes, S = kSets<R * NV>, NB = NV * W;
+  Reg c[S][R][NV];
+#pragma GCC unroll 8
+  for (int s = 0; s < S; ++s)
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) c[s][i][v] = V::zero();
+  // One k step (s ahead of the current one) into accumulator set s.
+  auto step = [&](int s) __attribute__((always_inline)) {
+    Reg bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + s * NB + v * W);
+#pragma GCC unroll 12
+    for (int i = 0; i < R; ++i) {
+      const Reg ai = V::bcast(a.at(i, s));
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) c[s][i][v] = V::fmadd(ai, bv[v], c[s][i][v]);
+    }
+  };
+  int64_t p = 0;
+#pragma GCC unroll 4
+  for (; p + S <= k; p += S, a.advance(S), b += S * NB)
+#pragma GCC unroll 8
+    for (int s = 0; s < S; ++s) step(s);
+  for (; p < k; ++p, a.advance(1), b += NB) step(0);
+#pragma GCC unroll 12
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      acc[i][v] = c[0][i][v];
+#pragma GCC unroll 8
+      for (int s = 1; s < S; ++s) acc[i][v] = V::add(acc[i][v], c[s][i][v]);
+    }
+}
+
+// The packed path: the first R (<= kMR) rows of a kMR x 2W tile; R = kMR is
+// the main kernel, R < kMR the m % kMR edge.
+template <class T, int R>
+void kernel_rx2w(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+  using V = Vec<T>;
+  using Reg = typename V::R;
   constexpr int W = V::kLanes;
-  R c0[kMR], c1[kMR];
-#pragma GCC unroll 6
-  for (int i = 0; i < kMR; ++i) c0[i] = c1[i] = V::zero();
   // The tile of C is needed at the end: start fetching it now.
 #pragma GCC unroll 6
-  for (int i = 0; i < kMR; ++i) {
+  for (int i = 0; i < R; ++i) {
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + 2 * W - 1), _MM_HINT_T0);
   }
-#pragma GCC unroll 4
-  for (int64_t p = 0; p < k; ++p) {
-    const R b0 = V::load(b), b1 = V::load(b + W);
-#pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
-      const R ai = V::bcast(a + i);
-      c0[i] = V::fmadd(ai, b0, c0[i]);
-      c1[i] = V::fmadd(ai, b1, c1[i]);
-    }
-    a += kMR;
-    b += 2 * W;
-  }
-  const R va = V::set1(alpha);
+  Reg acc[R][2];
+  tile_sums<T, R, 2>(k, PanelA<T>{a}, b, acc);
+  const Reg va = V::set1(alpha);
   if (beta == T(0)) {
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
-      V::storeu(c + i * rsc, V::mul(c0[i], va));
-      V::storeu(c + i * rsc + W, V::mul(c1[i], va));
+    for (int i = 0; i < R; ++i) {
+      V::storeu(c + i * rsc, V::mul(acc[i][0], va));
+      V::storeu(c + i * rsc + W, V::mul(acc[i][1], va));
     }
   } else {
-    const R vb = V::set1(beta);
+    const Reg vb = V::set1(beta);
 #pragma GCC unroll 6
-    for (int i = 0; i < kMR; ++i) {
+    for (int i = 0; i < R; ++i) {
       T* ci = c + i * rsc;
-      V::storeu(ci, V::fmadd(c0[i], va, V::mul(V::loadu(ci), vb)));
-      V::storeu(ci + W, V::fmadd(c1[i], va, V::mul(V::loadu(ci + W), vb)));
+      V::storeu(ci, V::fmadd(acc[i][0], va, V::mul(V::loadu(ci), vb)));
+      V::storeu(ci + W, V::fmadd(acc[i][1], va, V::mul(V::loadu(ci + W), vb)));
     }
   }
+}
+
+// The narrow path: R rows of C[:, 0:n], n <= W, from a row-major A in place
+// and B packed as k steps of W values (zero past n).
+template <class T, int R>
+void narrow_tile(int64_t k, const T* a, int64_t rsa, const T* b, T* c, int64_t rsc,
+                 int64_t csc, int64_t n, T alpha, T beta) {
+  using V = Vec<T>;
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes;
+  Reg acc[R][1];
+  tile_sums<T, R, 1>(k, RowsA<T>{a, rsa}, b, acc);
+  const Reg va = V::set1(alpha);
+  for (int i = 0; i < R; ++i) {
+    T* ci = c + i * rsc;
+    const Reg v = V::mul(acc[i][0], va);
+    if (n == W && csc == 1) {
+      V::storeu(ci, beta == T(0) ? v : V::fmadd(V::loadu(ci), V::set1(beta), v));
+    } else {
+      T t[W];
+      V::storeu(t, v);
+      for (int64_t j = 0; j < n; ++j) ci[j * csc] = beta == T(0) ? t[j] : t[j] + beta * ci[j * csc];
+    }
+  }
+}
+
+// The last m % kNarrowMR rows: the tile instantiated for that many.
+template <class T, int R>
+void narrow_edge(int64_t rows, int64_t k, const T* a, int64_t rsa, const T* b,
+                 T* c, int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
+  if (rows == R) return narrow_tile<T, R>(k, a, rsa, b, c, rsc, csc, n, alpha, beta);
+  if constexpr (R > 1) narrow_edge<T, R - 1>(rows, k, a, rsa, b, c, rsc, csc, n, alpha, beta);
+}
+
+template <class T>
+void narrow_avx2(int64_t m, int64_t k, const T* a, int64_t rsa, const T* b, T* c,
+                 int64_t rsc, int64_t csc, int64_t n, T alpha, T beta) {
+  int64_t i = 0;
+  for (; i + kNarrowMR <= m; i += kNarrowMR)
+    narrow_tile<T, kNarrowMR>(k, a + i * rsa, rsa, b, c + i * rsc, rsc, csc, n, alpha, beta);
+  if (i < m)
+    narrow_edge<T, kNarrowMR - 1>(m - i, k, a + i * rsa, rsa, b, c + i * rsc, rsc, csc, n,
+                                  alpha, beta);
 }
 
 // ------------------------------------------------------------------ packing
@@ -259,11 +370,15 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
 // in L1, the mc x kc A block in L2, the kc x nc B panel in L3.
 const MicroKernel<float> kAvx2F32 = {
     "avx2", kMR, 16, 72, 384, 4080,
-    &kernel_6x2w<float>, &pack_a_avx2<float>, &pack_b_avx2<float>};
+    {&kernel_rx2w<float, 1>, &kernel_rx2w<float, 2>, &kernel_rx2w<float, 3>,
+     &kernel_rx2w<float, 4>, &kernel_rx2w<float, 5>, &kernel_rx2w<float, 6>},
+    &pack_a_avx2<float>, &pack_b_avx2<float>, kNarrowMR, &narrow_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {
     "avx2", kMR, 8, 36, 256, 4080,
-    &kernel_6x2w<double>, &pack_a_avx2<double>, &pack_b_avx2<double>};
+    {&kernel_rx2w<double, 1>, &kernel_rx2w<double, 2>, &kernel_rx2w<double, 3>,
+     &kernel_rx2w<double, 4>, &kernel_rx2w<double, 5>, &kernel_rx2w<double, 6>},
+    &pack_a_avx2<double>, &pack_b_avx2<double>, kNarrowMR, &narrow_avx2<double>};
 
 }  // namespace
 

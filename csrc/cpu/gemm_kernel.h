@@ -16,20 +16,27 @@ namespace dc::cpu::gemm_detail {
 
 // One register-blocked micro-kernel with its packing routines and its cache
 // blocking. The driver packs an mc x kc block of A into panels of mr rows and
-// a kc x nc block of B into panels of nr columns, then calls `kernel` once per
-// mr x nr tile of C.
+// a kc x nc block of B into panels of nr columns, then calls `kernel[r - 1]`
+// once per r x nr tile of C (r = mr but in the last panel of an m that is
+// not a multiple of mr).
 constexpr int64_t kPackSlack = 16;
+constexpr int kMaxMR = 6;  // the tallest register tile
+
+// C[0:r, 0:nr] = alpha * Apanel[0:r] @ Bpanel + beta * C, where Apanel is dst
+// of pack_a (k steps of mr values, of which the first r are used) and Bpanel
+// of pack_b (k steps of nr values), C has row stride rsc and unit column
+// stride; beta == 0: C is not read. Bpanel is 64-byte aligned.
+template <class T>
+using KernelFn = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
 
 template <class T>
 struct MicroKernel {
   const char* name;
-  int mr, nr;          // register tile of C
+  int mr, nr;          // register tile of C (mr <= kMaxMR)
   int64_t mc, kc, nc;  // default cache blocking (mc % mr == 0, nc % nr == 0)
-  // C[0:mr, 0:nr] = alpha * Apanel @ Bpanel + beta * C, where Apanel is
-  // dst of pack_a (k steps of mr values) and Bpanel of pack_b (k steps of nr
-  // values), C has row stride rsc and unit column stride; beta == 0: C is
-  // not read. Bpanel is 64-byte aligned.
-  void (*kernel)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
+  // kernel[r - 1] computes r rows (r = 1..mr): an m % mr edge costs what it
+  // computes, instead of a full tile of zero-padded rows.
+  KernelFn<T> kernel[kMaxMR];
   // Rows [0, mc) x columns [0, kc) of A (strides rsa, csa) as ceil(mc/mr)
   // panels of mr * kc values, zero-padded past row mc. May write up to
   // kPackSlack values of garbage after the last panel.
@@ -37,7 +44,21 @@ struct MicroKernel {
   // Rows [0, kc) x columns [0, nc) of B as ceil(nc/nr) panels of kc * nr
   // values, zero-padded past column nc.
   void (*pack_b)(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T* dst);
+  // Optional (nullptr: none), for a C at most kNarrowN<T> columns wide:
+  // C[0:m, 0:n] = alpha * A @ B + beta * C with A read in place (row
+  // stride rsa, unit column stride) and B packed as k steps of kNarrowN<T>
+  // values, zero past n
+  // (pack_b_generic<T, kNarrowN<T>>, 32-byte aligned); any C strides. Rows
+  // go in tiles of narrow_mr from row 0, so a split of m at multiples of
+  // narrow_mr gives the same bits.
+  int narrow_mr;
+  void (*narrow)(int64_t m, int64_t k, const T* a, int64_t rsa, const T* b, T* c, int64_t rsc,
+                 int64_t csc, int64_t n, T alpha, T beta);
 };
+
+// One 256-bit register of T: the widest C the narrow kernel computes.
+template <class T>
+constexpr int kNarrowN = 32 / int(sizeof(T));
 
 // The AVX2+FMA kernels (gemm_avx2.cpp). Call only when the CPU supports both.
 template <class T>

@@ -398,3 +398,13 @@ def test_float32_portable_and_avx2_paths(shape, dim):
                 np.testing.assert_allclose(x.grad.numpy(), want[log][1], rtol=1e-4, atol=1e-6)
     finally:
         _C._allow_avx2(True)
+
+
+def test_tensor_softmax_methods_match_functional():
+    x = np.random.default_rng(5).normal(size=(3, 4))
+    t = dc.tensor(x)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    ref = e / e.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(t.softmax(1).numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(t.log_softmax(dim=1).numpy(), np.log(ref), rtol=1e-12)
+    assert t.softmax(0, dtype=dc.float32).dtype == dc.float32

@@ -206,3 +206,16 @@ def one_hot(tensor, num_classes=-1):
     from ..._creation import arange
     classes = arange(num_classes, dtype=int64, device=tensor.device)
     return (tensor.unsqueeze(-1) == classes).to(int64)
+
+
+def _softmax_method(self, dim, dtype=None):
+    return softmax(self, dim, dtype=dtype)
+
+
+def _log_softmax_method(self, dim, dtype=None):
+    return log_softmax(self, dim, dtype=dtype)
+
+
+# PyTorch's Tensor.softmax(dim) and Tensor.log_softmax(dim).
+Tensor.softmax = _softmax_method
+Tensor.log_softmax = _log_softmax_method

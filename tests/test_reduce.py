@@ -576,3 +576,11 @@ def test_matches_torch_on_edge_semantics():
     (x.amax(1) * dc.tensor([1.0, 2.0])).sum().backward()
     (tx.amax(1) * torch.tensor([1.0, 2.0])).sum().backward()
     check(x.grad, tx.grad.numpy())
+
+
+def test_extreme_grad_fn_names():
+    x = dc.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    assert x.amax().grad_fn.name() == "AmaxBackward"
+    assert x.amin().grad_fn.name() == "AminBackward"
+    assert x.max().grad_fn.name() == "MaxBackward"
+    assert x.min().grad_fn.name() == "MinBackward"

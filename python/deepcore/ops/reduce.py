@@ -221,16 +221,33 @@ class Extreme(Function):
         return where(mask, _kept(grad, x.shape, dims, keepdim) / count, 0.0), None, None, None
 
 
+# One class per public op, so grad_fn names it as PyTorch does (AmaxBackward ...).
+class Amax(Extreme):
+    pass
+
+
+class Amin(Extreme):
+    pass
+
+
+class Max(Extreme):
+    pass
+
+
+class Min(Extreme):
+    pass
+
+
 def amax(input, dim=(), keepdim=False):
     """Max over dim (() or None = all dims); NaN propagates."""
     _check("amax", input)
-    return _apply(Extreme, input, _dims("amax", dim), bool(keepdim), True)
+    return _apply(Amax, input, _dims("amax", dim), bool(keepdim), True)
 
 
 def amin(input, dim=(), keepdim=False):
     """Min over dim (() or None = all dims); NaN propagates."""
     _check("amin", input)
-    return _apply(Extreme, input, _dims("amin", dim), bool(keepdim), False)
+    return _apply(Amin, input, _dims("amin", dim), bool(keepdim), False)
 
 
 class TakeAlongDim(Function):
@@ -277,7 +294,7 @@ def _max_min(op, is_max, input, dim, keepdim):
             raise RuntimeError(f"{op}: expected reduction dim to be specified for an input with "
                                f"0 elements (shape {tuple(input.shape)}); specify the reduction "
                                "dim with the 'dim' argument")
-        return _apply(Extreme, input, None, False, is_max)
+        return _apply(Max if is_max else Min, input, None, False, is_max)
     d = _one_dim(op, dim)
     values, indices = (_C.max_dim if is_max else _C.min_dim)(input._a, d, bool(keepdim))
     indices = _make(indices)

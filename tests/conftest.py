@@ -56,6 +56,20 @@ def device():
 needs_gpu = pytest.mark.skipif(not dc.cuda.is_available(), reason="needs a CUDA GPU")
 
 
+def same(g, c, rtol=1e-6, atol=1e-6):
+    """GPU tensor g equals CPU tensor c: shape, dtype and values (exact for
+    bool/int, NaN == NaN)."""
+    assert g.device.type == "cuda", g.device
+    assert c.device.type == "cpu", c.device
+    assert g.dtype == c.dtype, (g.dtype, c.dtype)
+    assert tuple(g.shape) == tuple(c.shape), (g.shape, c.shape)
+    gn, cn = g.detach().cpu().numpy(), c.detach().numpy()
+    if cn.dtype.kind in "biu":
+        np.testing.assert_array_equal(gn, cn)
+    else:
+        np.testing.assert_allclose(gn, cn, rtol=rtol, atol=atol, equal_nan=True)
+
+
 # What "bad input never crashes" allows: any Python exception of these types.
 PYTHON_ERRORS = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError,
                  OverflowError)

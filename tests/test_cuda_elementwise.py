@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import deepcore as dc
-from conftest import needs_gpu
+from conftest import needs_gpu, same
 
 ALL = ["bool", "int64", "float32", "float64"]
 NP = {"bool": np.bool_, "int64": np.int64, "float32": np.float32, "float64": np.float64}
@@ -26,18 +26,6 @@ def rnd(shape, dtype, seed=0, low=-3.0, high=3.0):
 def pair(a):
     """(cpu tensor, cuda tensor) holding numpy array a."""
     return dc.tensor(a), dc.tensor(a, device="cuda")
-
-
-def same(g, c, rtol=1e-6, atol=1e-6):
-    """GPU result g equals CPU result c: shape, dtype, values (exact for bool/int)."""
-    assert g.device.type == "cuda", g.device
-    assert c.device.type == "cpu", c.device
-    assert g.shape == c.shape and g.dtype == c.dtype, (g.shape, c.shape, g.dtype, c.dtype)
-    gn, cn = g.detach().cpu().numpy(), c.detach().numpy()
-    if cn.dtype.kind in "bi":
-        np.testing.assert_array_equal(gn, cn)
-    else:
-        np.testing.assert_allclose(gn, cn, rtol=rtol, atol=atol, equal_nan=True)
 
 
 # (shape a, shape b): same, broadcast both ways, scalar, 0-d, empty, odd sizes

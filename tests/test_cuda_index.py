@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import deepcore as dc
-from conftest import needs_gpu
+from conftest import needs_gpu, same
 
 ALL_DTYPES = ("float32", "float64", "int64", "bool")
 NP = {"float32": np.float32, "float64": np.float64, "int64": np.int64, "bool": np.bool_}
@@ -36,18 +36,6 @@ def idx(a):
     """(cpu, gpu) int64 index tensors."""
     a = np.asarray(a, dtype=np.int64)
     return dc.tensor(a, device="cpu"), dc.tensor(a, device="cuda")
-
-
-def same(g, c, rtol=1e-6, atol=1e-6):
-    assert g.device.type == "cuda", g.device
-    assert c.device.type == "cpu"
-    assert g.dtype == c.dtype, (g.dtype, c.dtype)
-    assert tuple(g.shape) == tuple(c.shape), (g.shape, c.shape)
-    gn, cn = g.detach().cpu().numpy(), c.detach().numpy()
-    if cn.dtype.kind in "biu":
-        np.testing.assert_array_equal(gn, cn)
-    else:
-        np.testing.assert_allclose(gn, cn, rtol=rtol, atol=atol, equal_nan=True)
 
 
 # Keys built from (cpu, gpu) index pairs: each entry is a function of them.

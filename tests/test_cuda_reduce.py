@@ -9,7 +9,7 @@ import pytest
 
 import deepcore as dc
 from deepcore import _C
-from conftest import needs_gpu
+from conftest import needs_gpu, same
 
 ALL_DTYPES = ("float32", "float64", "int64", "bool")
 FLOATS = ("float32", "float64")
@@ -66,19 +66,6 @@ def gpu_view(a, layout):
         g = dc.tensor(big, device="cuda")[..., ::2]
     assert not g.is_contiguous() and g.device.type == "cuda"
     return c, g
-
-
-def same(g, c, rtol=1e-6, atol=1e-6):
-    """GPU tensor g equals CPU tensor c: shape, dtype and values (NaN == NaN)."""
-    assert g.device.type == "cuda", g.device
-    assert c.device.type == "cpu"
-    assert g.dtype == c.dtype, (g.dtype, c.dtype)
-    assert tuple(g.shape) == tuple(c.shape), (g.shape, c.shape)
-    gn, cn = g.detach().cpu().numpy(), c.detach().numpy()
-    if cn.dtype.kind in "biu":
-        np.testing.assert_array_equal(gn, cn)
-    else:
-        np.testing.assert_allclose(gn, cn, rtol=rtol, atol=atol, equal_nan=True)
 
 
 def tol(dtype):

@@ -1,6 +1,6 @@
 """conv2d forward and forward+backward against PyTorch, in one process.
 
-    python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown] [--only TEXT]
+    python bench/conv.py [--threads 1 2] [--repeat 15] [--breakdown] [--only TEXT] [--relu]
     python bench/conv.py --device cuda [--repeat 15] [--only TEXT]
 
 Layers: the two convolutions of the small MNIST CNN (batch 128: 1->16 3x3 on
@@ -14,6 +14,9 @@ machines are shared: both then see the same load); GFLOP/s count forward as 2*N*
 forward+backward as 3x that; ratio = deepcore time / torch time (< 1: deepcore
 faster). --breakdown adds where deepcore's time goes (thread-seconds in
 im2col, the GEMMs, col2im and the bias passes, from the kernel's counters).
+--relu times each layer followed by a ReLU: deepcore's fused conv+relu (what
+nn.Sequential runs for Conv2d then ReLU), deepcore's two separate ops
+("dc unfused") and torch's conv2d then relu.
 
 --device cuda runs the same layers plus two ResNet-50 3x3 layers at batch 64
 (64->64 on 56x56 and 256->256 on 14x14, padding 1) on the GPU against
@@ -33,6 +36,7 @@ import numpy as np
 import deepcore as dc
 import deepcore.nn.functional as F
 from deepcore import _C
+from deepcore.nn.functional.conv import _conv2d
 
 try:
     import torch
@@ -197,6 +201,8 @@ def main():
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--breakdown", action="store_true")
     parser.add_argument("--only", default="", help="run the layers whose name contains this")
+    parser.add_argument("--relu", action="store_true",
+                        help="each layer followed by a relu (deepcore: fused and unfused)")
     args = parser.parse_args()
     if args.device == "cuda":
         return main_cuda(args)
@@ -205,6 +211,8 @@ def main():
           + (f", torch {torch.__version__}" if torch else ", torch not installed"))
     print("# times in ms (median); GFLOP/s; ratio = deepcore / torch time")
     head = f"{'layer':38s} {'thr':>3s} {'pass':>7s} {'dc ms':>8s} {'dc GF/s':>8s}"
+    if args.relu:
+        head += f" {'unfused':>8s}"
     if torch:
         head += f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s}"
     print(head)
@@ -214,21 +222,34 @@ def main():
         f1 = flops(xshape, co, k, stride, padding)
         for threads in args.threads:
             dc.set_num_threads(threads)
-            dc_cases = make_cases(dc, F.conv2d, dc.tensor, xshape, co, k, stride, padding)
-            res = {"dc": [], "torch": []}
+            conv = F.conv2d
+            # Each library's cases; timed in turns so that all see the same load.
+            libs = {"dc": make_cases(dc, conv, dc.tensor, xshape, co, k, stride, padding)}
+            if args.relu:
+                fused = lambda x, w, b, s, p: _conv2d(x, w, b, s, p, 1, 1, relu=True)  # noqa: E731
+                unfused = lambda x, w, b, s, p: F.relu(conv(x, w, b, s, p))  # noqa: E731
+                libs = {"dc": make_cases(dc, fused, dc.tensor, xshape, co, k, stride, padding),
+                        "unfused": make_cases(dc, unfused, dc.tensor, xshape, co, k, stride,
+                                              padding)}
             if torch:
                 torch.set_num_threads(threads)
-                t_cases = make_cases(torch, torch.nn.functional.conv2d, torch.tensor, xshape,
-                                     co, k, stride, padding)
-                for f_dc, f_t in zip(dc_cases, t_cases):
-                    d, t = median_ms([f_dc, f_t], args.repeat)
-                    res["dc"].append(d)
-                    res["torch"].append(t)
-            else:
-                res["dc"] = [median_ms([f], args.repeat)[0] for f in dc_cases]
+                tconv = torch.nn.functional.conv2d
+                if args.relu:
+                    tconv = lambda x, w, b, s, p: torch.relu(  # noqa: E731
+                        torch.nn.functional.conv2d(x, w, b, s, p))
+                libs["torch"] = make_cases(torch, tconv, torch.tensor, xshape, co, k, stride,
+                                           padding)
+            res = {lib: [] for lib in libs}
+            for i in range(2):  # fwd, fwd+bwd
+                times = median_ms([cases[i] for cases in libs.values()], args.repeat)
+                for lib, t in zip(libs, times):
+                    res[lib].append(t)
+            dc_cases = libs["dc"]
             for i, (label, fl) in enumerate((("fwd", f1), ("fwd+bwd", 3 * f1))):
                 d = res["dc"][i]
                 line = f"{name:38s} {threads:3d} {label:>7s} {d:8.2f} {fl / d / 1e6:8.1f}"
+                if args.relu:
+                    line += f" {res['unfused'][i]:8.2f}"
                 if torch:
                     t = res["torch"][i]
                     line += f" {t:9.2f} {fl / t / 1e6:10.1f} {d / t:6.2f}"

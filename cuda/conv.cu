@@ -193,6 +193,21 @@ __global__ void fill_bias_kernel(const T* __restrict__ bias, int co, int q, int6
   for (int64_t y = blockIdx.y; y < rows; y += gridDim.y) out[y * q + t] = bias[y % co];
 }
 
+// The fused relu of conv2d_forward, in place, NaN kept (as the relu op). A
+// separate pass: on the GPU the output's extra read and write are cheap
+// beside the GEMM.
+template <class T>
+__global__ void relu_kernel(T* __restrict__ out, int64_t n) {
+  DC_CUDA_LOOP(i, n) out[i] = out[i] <= T(0) ? T(0) : out[i];
+}
+
+// Its backward: the gradient through the relu, g where y > 0 (or NaN).
+template <class T>
+__global__ void relu_mask_kernel(const T* __restrict__ g, const T* __restrict__ y, int64_t n,
+                                 T* __restrict__ out) {
+  DC_CUDA_LOOP(i, n) out[i] = y[i] <= T(0) ? T(0) : g[i];
+}
+
 // Sum of a block's per-thread doubles (every thread gets it).
 __device__ double block_sum(double v) {
   __shared__ double warp_sums[kThreads / 32];
@@ -483,14 +498,32 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
-                    const Array& out) {
-  visit_floating(out.dtype(), [&](auto t) { forward_impl<decltype(t)>(g, x, w, bias, out); });
+                    const Array& out, bool relu) {
+  visit_floating(out.dtype(), [&](auto t) {
+    using T = decltype(t);
+    forward_impl<T>(g, x, w, bias, out);
+    if (!relu || out.numel() == 0) return;
+    DeviceGuard guard(out);
+    relu_kernel<T><<<blocks_for(out.numel()), kThreads, 0, stream_of(out)>>>(out.data<T>(),
+                                                                            out.numel());
+    check_launch(kOp);
+  });
 }
 
 void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
-                     const Array& gx, const Array& gw, const Array& gb) {
-  visit_floating(gout.dtype(),
-                 [&](auto t) { backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb); });
+                     const Array& gx, const Array& gw, const Array& gb, const Array& relu_out) {
+  visit_floating(gout.dtype(), [&](auto t) {
+    using T = decltype(t);
+    if (!relu_out.defined() || gout.numel() == 0)
+      return backward_impl<T>(g, gout, x, w, gx, gw, gb);
+    // The fused relu's gradient as one pass into a temporary.
+    DeviceGuard guard(gout);
+    Array masked = Array::empty(gout.shape(), gout.dtype(), gout.device());
+    relu_mask_kernel<T><<<blocks_for(gout.numel()), kThreads, 0, stream_of(gout)>>>(
+        gout.data<T>(), relu_out.data<T>(), gout.numel(), masked.data<T>());
+    check_launch(kOp);
+    backward_impl<T>(g, masked, x, w, gx, gw, gb);
+  });
 }
 
 }  // namespace dc::cuda

@@ -196,6 +196,27 @@ def test_conv2d_gpu_sample_in_several_runs():
 
 
 @needs_gpu
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[5], CONV_CASES[10]])
+def test_conv2d_relu_gpu_matches_cpu(case, dtype):
+    """nn.Sequential's fused Conv2d + ReLU: forward and the three gradients."""
+    (n, c, h, w), (co, kh, kw), stride, padding, dilation = case
+    x = _rand((n, c, h, w), dtype, 0)
+    res = {}
+    for dev in ("cpu", "cuda"):
+        dc.manual_seed(0)  # the same parameters, drawn on the CPU
+        conv = dc.nn.Conv2d(c, co, (kh, kw), stride, padding, dilation, dtype=DT[dtype][0])
+        seq = dc.nn.Sequential(conv, dc.nn.ReLU()).to(dev)
+        xt = dc.tensor(x, device=dev, requires_grad=True)
+        out = seq(xt)
+        assert out.grad_fn.name() == "Conv2dReluBackward"
+        out.backward(dc.tensor(_rand(out.shape, dtype, 1), device=dev))
+        res[dev] = [out, xt.grad, conv.weight.grad, conv.bias.grad]
+    for g, c_ in zip(res["cuda"], res["cpu"]):
+        _close(g, c_, dtype)
+
+
+@needs_gpu
 def test_conv2d_gpu_gradcheck():
     x = dc.tensor(_rand((2, 2, 6, 5), "float64", 0), device="cuda", requires_grad=True)
     w = dc.tensor(_rand((3, 2, 3, 2), "float64", 1), device="cuda", requires_grad=True)

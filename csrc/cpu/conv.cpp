@@ -21,7 +21,10 @@
 // whole output rows when one fits (im2col then copies whole rows with
 // hoisted bounds), else runs within a row. The GEMM writes the tile's outputs in
 // place (C = out_n[:, q0:q1], row stride Q). 1x1 convolutions with stride 1
-// and no padding skip im2col: col_n is x_n itself.
+// and no padding skip im2col: col_n is x_n itself. The bias is C's initial
+// value (beta = 1), and a fused relu (nn.Sequential's Conv2d then ReLU) runs
+// on each output tile right after its GEMM, while the tile is in cache,
+// instead of as a separate pass over the whole output.
 //
 // Threads. With at least as many samples (or weight-gradient parts) as
 // threads, each thread takes whole samples with its own tile buffer and runs
@@ -61,9 +64,9 @@ constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
 // ------------------------------------------------------------ profiling
 // Thread-time per phase for bench/conv.py --breakdown; one relaxed load per
 // phase when disabled.
-enum Phase { kIm2col, kGemmForward, kGemmWeight, kGemmInput, kCol2im, kBias, kPhases };
+enum Phase { kIm2col, kGemmForward, kGemmWeight, kGemmInput, kCol2im, kBias, kRelu, kPhases };
 const char* const kPhaseNames[kPhases] = {"im2col", "gemm fwd", "gemm wgrad", "gemm igrad",
-                                          "col2im", "bias"};
+                                          "col2im", "bias", "relu"};
 std::atomic<bool> g_profile{false};
 std::atomic<int64_t> g_phase_ns[kPhases];
 
@@ -351,9 +354,16 @@ void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) 
 
 // ------------------------------------------------------------- forward
 
+// d = relu(d) in place, NaN kept (NaN <= 0 is false), as the relu op; the
+// single compare-and-blend vectorises.
+template <class T>
+inline void relu_run(T* d, int64_t n) {
+  for (int64_t l = 0; l < n; ++l) d[l] = d[l] <= T(0) ? T(0) : d[l];
+}
+
 template <class T>
 void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
-                  const Array& out) {
+                  const Array& out, bool relu) {
   const Plan p = make_plan(g, sizeof(T));
   if (g.n == 0) return;
   const T* px = x.data<T>();
@@ -385,34 +395,55 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
         for (int64_t o = 0; o < g.co; ++o) std::fill(on + o * p.q + q0, on + o * p.q + q1, pb[o]);
         beta = 1;
       }
-      PhaseTimer t(kGemmForward);
-      conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
+      {
+        PhaseTimer t(kGemmForward);
+        conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
+      }
+      if (relu) {  // the fused relu, while this tile of the output is in cache
+        PhaseTimer t(kRelu);
+        for (int64_t o = 0; o < g.co; ++o) relu_run(on + o * p.q + q0, tq);
+      }
     }
   });
 }
 
 // ------------------------------------------------------------ backward
 
-// sum_q r[q] for a run of n values: float lanes (vectorised), then double.
+// The gradient through a fused relu with output y: g where y > 0 (or NaN),
+// else 0, as the relu op's backward.
 template <class T>
-inline double run_sum(const T* r, int64_t n) {
+inline T relu_masked(T g, T y) {
+  return y <= T(0) ? T(0) : g;
+}
+
+// sum_q r[q] for a run of n values (masked by relu_masked with y[q] when y
+// is given): float lanes (vectorised), then double.
+template <class T>
+inline double run_sum(const T* r, int64_t n, const T* y = nullptr) {
   constexpr int kLanes = 16;
   T acc[kLanes] = {};
   int64_t q = 0;
-  for (; q + kLanes <= n; q += kLanes)
+  if (y) {
+    for (; q + kLanes <= n; q += kLanes)
 #pragma omp simd
-    for (int l = 0; l < kLanes; ++l) acc[l] += r[q + l];
+      for (int l = 0; l < kLanes; ++l) acc[l] += relu_masked(r[q + l], y[q + l]);
+  } else {
+    for (; q + kLanes <= n; q += kLanes)
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) acc[l] += r[q + l];
+  }
   double s = 0;
   for (int l = 0; l < kLanes; ++l) s += acc[l];
-  for (; q < n; ++q) s += r[q];
+  for (; q < n; ++q) s += y ? relu_masked(r[q], y[q]) : r[q];
   return s;
 }
 
 template <class T>
 void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
-                   const Array& gx, const Array& gw, const Array& gb) {
+                   const Array& gx, const Array& gw, const Array& gb, const Array& relu_out) {
   const Plan p = make_plan(g, sizeof(T));
   const T* pg = gout.data<T>();
+  const T* py = relu_out.defined() ? relu_out.data<T>() : nullptr;  // fused relu's output
   const int64_t gstride = g.co * p.q;  // gout elements per sample
   const int64_t wsize = g.co * p.k;
   T* pgb = gb.defined() ? gb.data<T>() : nullptr;
@@ -427,7 +458,10 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
                  [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {
         double s = 0;
-        for (int64_t n = 0; n < g.n; ++n) s += run_sum(pg + n * gstride + o * p.q, p.q);
+        for (int64_t n = 0; n < g.n; ++n) {
+          const int64_t off = n * gstride + o * p.q;
+          s += run_sum(pg + off, p.q, py ? py + off : nullptr);
+        }
         pgb[o] = static_cast<T>(s);
       }
     });
@@ -446,18 +480,24 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
     if (pgw) parts = std::clamp<int64_t>(kPartsBytes / (std::max<int64_t>(wsize, 1) * int64_t(sizeof(T))), 1, parts);
   }
   const int64_t workers = split_units(parts) ? get_num_threads() : 1;
-  Array wacc, bacc, buf;
+  // With a fused relu, each worker masks a tile of gout (co x tile) into its
+  // own buffer while the tile is read, instead of a pass over all of gout.
+  const int64_t gstride_tile = py ? (g.co * p.tile + 15) / 16 * 16 : 0;
+  Array wacc, bacc, buf, gbuf;
   if (pgw && wsize > 0) wacc = Array::empty({parts * wsize}, gw.dtype());
   if (pgb) bacc = Array::empty({parts * g.co}, DType::Float64);
   if (p.stride) buf = Array::empty({workers * p.stride}, gout.dtype());
+  if (py) gbuf = Array::empty({workers * gstride_tile}, gout.dtype());
   const T* px = x.defined() ? x.data<T>() : nullptr;  // only read for gw
   const T* pw = w.data<T>();
   T* pwacc = wacc.defined() ? wacc.data<T>() : nullptr;
   double* pbacc = bacc.defined() ? bacc.data<double>() : nullptr;
   T* pbuf = p.stride ? buf.data<T>() : nullptr;
+  T* pgbuf = py ? gbuf.data<T>() : nullptr;
 
   for_units(parts, workers, [&](int64_t part, int64_t wk) {
     T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    T* gmask = pgbuf ? pgbuf + wk * gstride_tile : nullptr;
     T* wacc_p = pwacc ? pwacc + part * wsize : nullptr;
     double* bacc_p = pbacc ? pbacc + part * g.co : nullptr;
     if (bacc_p) std::fill(bacc_p, bacc_p + g.co, 0.0);
@@ -469,6 +509,17 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
       if (gxn && !p.direct) std::fill(gxn, gxn + g.c * g.h * g.w, T(0));
       for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
         const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
+        const T* gt = gn + q0;  // this tile of the gradient, row stride gld
+        int64_t gld = p.q;
+        if (gmask) {
+          PhaseTimer t(kRelu);
+          const T* yt = py + n * gstride + q0;
+          for (int64_t o = 0; o < g.co; ++o)
+            for (int64_t l = 0; l < tq; ++l)
+              gmask[o * tq + l] = relu_masked(gt[o * p.q + l], yt[o * p.q + l]);
+          gt = gmask;
+          gld = tq;
+        }
         if (wacc_p) {  // acc (K x Co) += col (K x tq) @ gout_n[:, q0:q1]^T
           const T* a = xn + q0;  // direct: x_n is the column matrix
           int64_t lda = p.q;
@@ -479,18 +530,18 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
             lda = tq;
           }
           PhaseTimer t(kGemmWeight);
-          conv_gemm<T>(p.k, g.co, tq, a, lda, 1, gn + q0, 1, p.q, first ? T(0) : T(1), wacc_p,
+          conv_gemm<T>(p.k, g.co, tq, a, lda, 1, gt, 1, gld, first ? T(0) : T(1), wacc_p,
                        g.co);
           first = false;
         }
         if (bacc_p) {  // while this tile of gout is in cache
           PhaseTimer t(kBias);
-          for (int64_t o = 0; o < g.co; ++o) bacc_p[o] += run_sum(gn + o * p.q + q0, tq);
+          for (int64_t o = 0; o < g.co; ++o) bacc_p[o] += run_sum(gt + o * gld, tq);
         }
         if (gxn && p.k > 0) {  // W^T @ gout_n[:, q0:q1], straight into gx_n when direct
           {
             PhaseTimer t(kGemmInput);
-            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gn + q0, p.q, 1, T(0),
+            conv_gemm<T>(p.k, tq, g.co, pw, 1, p.k, gt, gld, 1, T(0),
                          p.direct ? gxn + q0 : col, p.direct ? p.q : tq);
           }
           if (!p.direct) {
@@ -525,14 +576,16 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
 }  // namespace
 
 void conv2d_forward(const ConvGeometry& g, const Array& x, const Array& w, const Array& bias,
-                    const Array& out) {
-  visit_floating(out.dtype(), [&](auto t) { forward_impl<decltype(t)>(g, x, w, bias, out); });
+                    const Array& out, bool relu) {
+  visit_floating(out.dtype(),
+                 [&](auto t) { forward_impl<decltype(t)>(g, x, w, bias, out, relu); });
 }
 
 void conv2d_backward(const ConvGeometry& g, const Array& gout, const Array& x, const Array& w,
-                     const Array& gx, const Array& gw, const Array& gb) {
-  visit_floating(gout.dtype(),
-                 [&](auto t) { backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb); });
+                     const Array& gx, const Array& gw, const Array& gb, const Array& relu_out) {
+  visit_floating(gout.dtype(), [&](auto t) {
+    backward_impl<decltype(t)>(g, gout, x, w, gx, gw, gb, relu_out);
+  });
 }
 
 std::vector<std::pair<std::string, double>> conv_profile(bool enable) {

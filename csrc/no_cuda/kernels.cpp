@@ -161,11 +161,12 @@ void avg_pool2d_backward(const PoolGeometry&, const Array&, const Array&, bool, 
 }
 
 // ------------------------------------------ convolution (ops/kernels/conv.inc)
-void conv2d_forward(const ConvGeometry&, const Array&, const Array&, const Array&, const Array&) {
+void conv2d_forward(const ConvGeometry&, const Array&, const Array&, const Array&, const Array&,
+                    bool) {
   no_cuda("conv2d");
 }
 void conv2d_backward(const ConvGeometry&, const Array&, const Array&, const Array&, const Array&,
-                     const Array&, const Array&) {
+                     const Array&, const Array&, const Array&) {
   no_cuda("conv2d");
 }
 

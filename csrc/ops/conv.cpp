@@ -102,7 +102,7 @@ Array unbatch(const Array& a) {
 
 Array conv2d(const Array& input, const Array& weight, const std::optional<Array>& bias,
              const std::vector<int64_t>& stride, const std::vector<int64_t>& padding,
-             const std::vector<int64_t>& dilation) {
+             const std::vector<int64_t>& dilation, bool relu) {
   check_input(input, weight);
   const bool unbatched = input.ndim() == 3;
   const ConvGeometry g =
@@ -121,7 +121,7 @@ Array conv2d(const Array& input, const Array& weight, const std::optional<Array>
   check_shape(kOp, shape);
   Array out = Array::empty(shape, input.dtype(), input.device());
   DC_DISPATCH(input, conv2d_forward, g, contiguous(batched(input)), contiguous(weight),
-              bias ? contiguous(*bias) : Array(), out);
+              bias ? contiguous(*bias) : Array(), out, relu);
   return unbatched ? unbatch(out) : out;
 }
 
@@ -129,21 +129,31 @@ Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Arr
                             const std::vector<int64_t>& stride,
                             const std::vector<int64_t>& padding,
                             const std::vector<int64_t>& dilation, bool input_grad,
-                            bool weight_grad, bool bias_grad) {
+                            bool weight_grad, bool bias_grad,
+                            const std::optional<Array>& relu_output) {
   check_input(input, weight);
   check_same_device(kOp, input, grad_out);
   const bool unbatched = input.ndim() == 3;
   const ConvGeometry g =
       geometry(batched(input), input.shape(), weight, stride, padding, dilation);
-  if (grad_out.dtype() != input.dtype())
+  const DType dt = input.dtype();
+  if (grad_out.dtype() != dt)
     fail<TypeError>(kOp, ": grad_output (", dtype_name(grad_out.dtype()), ") and input (",
                     dtype_name(input.dtype()), ") must have the same dtype");
   const Shape expected = output_shape(g, unbatched);
   if (grad_out.shape() != expected)
     fail<ShapeError>(kOp, ": expected grad_output of shape ", shape_str(expected),
                      " (the output's), got ", shape_str(grad_out.shape()));
+  if (relu_output) {
+    check_same_device(kOp, grad_out, *relu_output);
+    if (relu_output->dtype() != dt)
+      fail<TypeError>(kOp, ": relu_output (", dtype_name(relu_output->dtype()), ") and input (",
+                      dtype_name(dt), ") must have the same dtype");
+    if (relu_output->shape() != expected)
+      fail<ShapeError>(kOp, ": expected relu_output of shape ", shape_str(expected),
+                       " (the output's), got ", shape_str(relu_output->shape()));
+  }
 
-  const DType dt = input.dtype();
   Array gx, gw, gb;
   if (input_grad) gx = Array::empty(batched(input).shape(), dt, input.device());
   if (weight_grad) gw = Array::empty(weight.shape(), dt, input.device());
@@ -151,7 +161,7 @@ Conv2dGrads conv2d_backward(const Array& grad_out, const Array& input, const Arr
   // The input is only read for the weight gradient.
   const Array x = weight_grad ? contiguous(batched(input)) : Array();
   DC_DISPATCH(input, conv2d_backward, g, contiguous(batched(grad_out)), x, contiguous(weight),
-              gx, gw, gb);
+              gx, gw, gb, relu_output ? contiguous(batched(*relu_output)) : Array());
 
   Conv2dGrads grads;
   if (input_grad) std::get<0>(grads) = unbatched ? unbatch(gx) : gx;

@@ -8,12 +8,15 @@ namespace dc::python {
 
 void bind_conv(py::module_& m) {
   m.def("conv2d_forward", &dc::conv2d, py::arg("input"), py::arg("weight"), py::arg("bias"),
-        py::arg("stride"), py::arg("padding"), py::arg("dilation"),
-        "conv2d (NCHW or CHW) by im2col + GEMM; stride/padding/dilation as [v] or [h, w]");
+        py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("relu") = false,
+        "conv2d (NCHW or CHW) by im2col + GEMM; stride/padding/dilation as [v] or [h, w]; "
+        "relu=True fuses a following relu");
   m.def("conv2d_backward", &dc::conv2d_backward, py::arg("grad_output"), py::arg("input"),
         py::arg("weight"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
         py::arg("input_grad"), py::arg("weight_grad"), py::arg("bias_grad"),
-        "(grad_input, grad_weight, grad_bias) of conv2d, None where not asked for");
+        py::arg("relu_output") = py::none(),
+        "(grad_input, grad_weight, grad_bias) of conv2d, None where not asked for; with "
+        "relu_output, of the fused conv2d + relu whose output it is");
   m.def("_conv2d_set_col_budget", [](int64_t bytes) {
     if (bytes < 1) fail<ValueError>("_conv2d_set_col_budget: expected a positive byte count, got ", bytes);
     return cpu::set_conv_col_budget(bytes);

@@ -239,13 +239,13 @@ def contiguous(arg0: Array) -> Array:
     """
     contiguous copy (or a itself)
     """
-def conv2d_backward(grad_output: Array, input: Array, weight: Array, stride: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], padding: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], dilation: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], input_grad: bool, weight_grad: bool, bias_grad: bool) -> tuple[Array | None, Array | None, Array | None]:
+def conv2d_backward(grad_output: Array, input: Array, weight: Array, stride: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], padding: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], dilation: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], input_grad: bool, weight_grad: bool, bias_grad: bool, relu_output: Array | None = None) -> tuple[Array | None, Array | None, Array | None]:
     """
-    (grad_input, grad_weight, grad_bias) of conv2d, None where not asked for
+    (grad_input, grad_weight, grad_bias) of conv2d, None where not asked for; with relu_output, of the fused conv2d + relu whose output it is
     """
-def conv2d_forward(input: Array, weight: Array, bias: Array | None, stride: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], padding: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], dilation: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex]) -> Array:
+def conv2d_forward(input: Array, weight: Array, bias: Array | None, stride: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], padding: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], dilation: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex], relu: bool = False) -> Array:
     """
-    conv2d (NCHW or CHW) by im2col + GEMM; stride/padding/dilation as [v] or [h, w]
+    conv2d (NCHW or CHW) by im2col + GEMM; stride/padding/dilation as [v] or [h, w]; relu=True fuses a following relu
     """
 def copy_(arg0: Array, arg1: Array) -> None:
     """

@@ -4,6 +4,7 @@ import numbers
 
 from ... import _creation
 from .. import functional as F, init
+from ..functional.conv import _conv2d
 from ..parameter import Parameter
 from .module import Module
 
@@ -66,6 +67,11 @@ class Conv2d(Module):
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def _forward_relu(self, input):
+        """relu(self(input)) as one fused op (see nn.Sequential)."""
+        return _conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                       1, relu=True)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -40,6 +40,9 @@ class Function:
                     return out  # integer/bool results (indices, masks) carry no gradient
                 out._requires_grad = True
                 out.grad_fn = ctx
+                saved = ctx.__dict__.get("_saved")
+                if saved is not None:
+                    ctx._saved = _alias_output(saved, out)
                 return out
         ctx.needs_input_grad = _NO_GRAD
         return cls.forward(ctx, *args)
@@ -74,6 +77,19 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name()} object>"
+
+
+def _alias_output(saved, out):
+    """The saved entries, with the op's own output replaced by a plain alias
+    of it (same array, so the same version counter). Saving the output itself
+    would make a reference cycle, out -> grad_fn -> saved -> out, that keeps
+    every such output alive until the garbage collector runs whenever no
+    backward frees the graph (a forward with grad mode on, for evaluation or
+    timing). Backward runs without grad, so the alias loses nothing."""
+    if not any(e is not None and e[0] is out for e in saved):
+        return saved
+    alias = out._make(out._a)
+    return tuple((alias, e[1]) if e is not None and e[0] is out else e for e in saved)
 
 
 class _NoGrad(tuple):

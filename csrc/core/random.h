@@ -18,19 +18,24 @@ struct PhiloxBlock {
 };
 
 struct Philox {
+  static constexpr uint32_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;    // round multipliers
+  static constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;  // key schedule
+
+  // One of the ten rounds on counter words c0..c3 with key words k0, k1.
+  DC_HOST_DEVICE static void round(uint32_t& c0, uint32_t& c1, uint32_t& c2, uint32_t& c3,
+                                   uint32_t k0, uint32_t k1) {
+    const uint64_t p0 = uint64_t(kMul0) * c0;
+    const uint64_t p1 = uint64_t(kMul1) * c2;
+    const uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1 ^ k0;
+    const uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3 ^ k1;
+    c0 = n0; c1 = static_cast<uint32_t>(p1); c2 = n2; c3 = static_cast<uint32_t>(p0);
+  }
+
   DC_HOST_DEVICE static PhiloxBlock block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi) {
     uint32_t k0 = static_cast<uint32_t>(key), k1 = static_cast<uint32_t>(key >> 32);
     uint32_t c0 = static_cast<uint32_t>(counter_lo), c1 = static_cast<uint32_t>(counter_lo >> 32);
     uint32_t c2 = static_cast<uint32_t>(counter_hi), c3 = static_cast<uint32_t>(counter_hi >> 32);
-    for (int round = 0; round < 10; ++round) {
-      uint64_t p0 = uint64_t(0xD2511F53u) * c0;
-      uint64_t p1 = uint64_t(0xCD9E8D57u) * c2;
-      uint32_t n0 = static_cast<uint32_t>(p1 >> 32) ^ c1 ^ k0;
-      uint32_t n2 = static_cast<uint32_t>(p0 >> 32) ^ c3 ^ k1;
-      c0 = n0; c1 = static_cast<uint32_t>(p1); c2 = n2; c3 = static_cast<uint32_t>(p0);
-      k0 += 0x9E3779B9u;
-      k1 += 0xBB67AE85u;
-    }
+    for (int r = 0; r < 10; ++r, k0 += kWeyl0, k1 += kWeyl1) round(c0, c1, c2, c3, k0, k1);
     return {{c0, c1, c2, c3}};
   }
 };

@@ -109,10 +109,10 @@ def test_each_dim_over_all_sizes(kernel, dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("m,k,n", [
-    (145, 513, 33),    # two k blocks (balanced 257 + 256), rows past one MC block
+    (145, 1000, 33),   # two k blocks (balanced 500 + 500; portable: 4), rows past one MC block
     (300, 257, 50),
-    (73, 1000, 17),    # four k blocks
-    (7, 300, 4097),    # columns past one NC block (4080)
+    (73, 2400, 17),    # four k blocks (portable: ten)
+    (7, 300, 2049),    # columns past one NC block (2048 float32, 1360 float64)
     (1000, 40, 12),    # tall and skinny: many row blocks, one column panel
     (12, 40, 1000),
 ])
@@ -288,17 +288,17 @@ def test_environment_forces_portable_kernel():
 
 # ------------------------------------------------------------------- threads
 def test_threads_give_identical_bits(kernel, threads):
-    """Threads split C into disjoint tiles (rows, or column panels when there
-    are few rows) and pack B together; the k blocking does not depend on the
+    """Threads compute disjoint C tiles (each thread its own row blocks, then
+    the column panels left in the others') and pack B together; the k blocking does not depend on the
     thread count, so every element is summed in the same order and 1 and 2
     threads agree bit for bit."""
-    a = rand((300, 520), np.float32)
-    b = rand((520, 310), np.float32)
+    a = rand((300, 1000), np.float32)  # two k blocks
+    b = rand((1000, 310), np.float32)
     tall, skinny = rand((3000, 70), np.float32), rand((70, 40), np.float32)
-    wide, right = rand((4, 520), np.float32), rand((3000, 520), np.float32)
+    wide, right = rand((4, 1000), np.float32), rand((3000, 1000), np.float32)
     stack = rand((16, 40, 60), np.float32)
     big, vec = rand((2000, 1500), np.float32), rand((1500,), np.float32)
-    w = rand((200, 520), np.float32)
+    w = rand((200, 1000), np.float32)
     narrow = rand((1500, 8), np.float32)
     bias = rand((200,), np.float32)
     ta, tb, tbig, tvec = dc.from_numpy(a), dc.from_numpy(b), dc.from_numpy(big), dc.from_numpy(vec)
@@ -322,7 +322,7 @@ def test_threads_give_identical_bits(kernel, threads):
     for x, y in zip(one, two):
         np.testing.assert_array_equal(x, y)
     ref, bound = reference(a, b)
-    check_close(two[0], ref, bound, 520, np.float32)
+    check_close(two[0], ref, bound, 1000, np.float32)
 
 
 # -------------------------------------------------------------------- linear

@@ -32,29 +32,32 @@
 // through a small buffer and copy the valid part out, so no scalar path
 // dominates odd sizes.
 //
-// Blocking for Zen 3 (L1d 32 KiB, L2 512 KiB per core, L3 32 MiB shared):
-// KC = 384 float32 (B micro-panel 384 x 16 x 4 B = 24 KiB, most of L1) and
-// 256 float64 (256 x 8 x 8 B = 16 KiB): a longer k per call amortises the C
-// tile's load and store and cuts the passes over C; 384 measured 3-5% faster
-// than BLIS's 256 for float32 at n = 1024-2048, no better for float64.
-// MC = 72 float32 / 36 float64 (a 108 / 72 KiB A block): measured at least
-// as fast as BLIS's 144 / 72 and up to 5% faster at n = 2048 on this shared
-// VM, whose L2 is evidently not all ours. NC = 4080 bounds the packed B
-// (6 MiB / 8 MiB) well inside L3. KC and NC are balanced (k = 784 runs as
-// 3 x 262, not 384 + 384 + 16) so no pass is short, and the A blocks are
+// Blocking (MC first measured on Zen 3, L2 512 KiB; KC and NC on Zen 4,
+// L2 1 MiB; both L1d 32 KiB, L3 32 MiB shared): KC = 768 for both dtypes, so the B micro-panel
+// (768 x 16 x 4 B = 768 x 8 x 8 B = 48 KiB) streams from L2 rather than
+// sitting in L1 as BLIS's 256 would. The kernel's loads hide L2 latency, so
+// a long k costs nothing at 1 thread (within 1% of KC = 384 on squares),
+// while every k block costs a pass over C and, with threads, two barriers:
+// KC = 768 is 7% faster on im2col's 100352x576x64 (one pass over a 25 MB C
+// instead of two) and 3-6% faster at 2 threads on squares and 128x784x256.
+// MC = 72 float32 / 36 float64 (a 216 KiB A block, half of Zen 3's L2):
+// measured at least as fast as 144 / 72. NC = 2048 / 1360 bounds the packed
+// B panel (6 / 8 MiB) well inside L3. KC and NC are balanced (k = 1000 runs
+// as 2 x 500, not 768 + 232) so no pass is short, and the A blocks are
 // equal-sized groups of mr-row panels.
 //
 // Threads: one OpenMP region per product (products under 2 x
 // g_parallel_flops stay on the calling thread). For each (jc, pc) block the
-// team packs the B panel (dynamic work items, then the loop's barrier) and
-// then takes work units dynamically: a unit is one A block (packed by the
-// thread that takes it, kept while its next unit uses the same block)
-// against a range of B micro-panels. The A blocks are rounded to a multiple
-// of the thread count, and when m is small the columns are split too, so
-// both cores get work for square and training shapes; dynamic hand-out lets
-// the other thread absorb the work of one that loses its core to another
-// process. Each C tile is computed by one thread with the k blocks in
-// order, so results are bitwise independent of the number of threads.
+// team packs the B panel (dynamic work items, then the loop's barrier).
+// Then each thread packs and computes the A blocks it owns (every nt-th; the
+// A blocks are rounded to a multiple of the thread count), taking their B
+// micro-panels one at a time from a per-block atomic counter, and when its
+// own are done takes the micro-panels left in the other blocks (packing such
+// a block only when it gets one). So the work ends within one micro-panel
+// (a few microseconds) on all threads even for small m, and a thread that
+// loses its core to another process leaves its work to the others. Each C
+// tile is computed by one thread with the k blocks in order, so results are
+// bitwise independent of the number of threads.
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.
@@ -221,7 +224,6 @@ struct Blocking {
   int64_t row_panels;    // ceil(m / mr)
   int64_t row_blocks;    // A blocks: row block b holds panels [b*rp/rb, (b+1)*rp/rb)
   int64_t mc_max;        // rows of the largest A block
-  int64_t jparts;        // column parts per row block (> 1 only when m is small)
   int64_t bchunk;        // B micro-panels packed per work item
 };
 
@@ -235,19 +237,20 @@ Blocking blocking_for(int mr, int nr, int64_t mc0,
   bl.nc = round_up(ceil_div(n, ceil_div(n, NC)), nr);
   bl.row_panels = ceil_div(m, mr);
   bl.row_blocks = ceil_div(bl.row_panels * mr, MC);
-  // An even share of A blocks per thread (with equal blocks, none idles at
-  // the end of a k block).
+  // An even share of A blocks per thread (each thread owns every nt-th).
   if (nt > 1) bl.row_blocks = round_up(bl.row_blocks, nt);
   bl.row_blocks = std::min(bl.row_blocks, bl.row_panels);
   bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
-  // Few row blocks (small m): also split the columns, so that every thread
-  // gets work and a slow one (a busy core) can be covered by the others.
   const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
-  const int64_t target = nt > 1 ? 4 * nt : 1;
-  bl.jparts = std::clamp<int64_t>(ceil_div(target, bl.row_blocks), 1, npan);
   bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
   return bl;
 }
+
+// Hands out the B micro-panels of one A block, one at a time, to whichever
+// thread asks; on its own cache line so the threads' counters do not share one.
+struct alignas(64) PanelCounter {
+  std::atomic<int64_t> next{0};
+};
 
 // Runs f(u) for u in [0, n): split dynamically over the team when called
 // by every thread of gemm's own parallel region (`team`), else in order.
@@ -262,45 +265,50 @@ void for_each_unit(bool team, int64_t n, F&& f) {
   }
 }
 
-// The loops of one thread. Per (jc, pc) block: the team packs the B panel
-// (work items of bchunk micro-panels) and waits for it; then it takes work
-// units, each an A block (row block ib, packed by the thread that takes it,
-// kept if its next unit has the same block) against a range of B
-// micro-panels, and waits again before the B panel is repacked. Units are
-// handed out dynamically, so a thread that loses its core to another
-// process does fewer of them instead of holding everyone up.
+// The loops of one thread (`tid` of `nt`). Per (jc, pc) block: the team
+// packs the B panel (work items of bchunk micro-panels) and waits for it.
+// Then each thread works through the A blocks it owns (every nt-th row
+// block), packing each once and taking its B micro-panels from the block's
+// counter; when its own blocks are used up it takes the micro-panels still
+// left in the others' blocks, packing such a block only once it has one.
+// So a thread that loses its core to another process does less of the work
+// instead of holding everyone up, and a thread packs other blocks only
+// then. The team waits again before the B panel is repacked.
 template <class T>
 void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking& bl, T* bbuf,
-                   T* abuf, bool team) {
+                   T* abuf, PanelCounter* counters, int tid, int nt) {
   const int MR = uk.mr, NR = uk.nr;
+  const bool team = nt > 1;
   alignas(64) T tmp[16 * 16];  // one C tile for the edges (mr * nr <= 256)
-  int64_t held_ib = -1, held_pc = -1;  // the A block in abuf
-  const int64_t units = bl.row_blocks * bl.jparts;
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc);
     const int64_t npan = ceil_div(nc, NR);
     for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, P.k - pc);
+      // The counters are reset here and read only after the loop's barrier.
+      if (tid == 0)
+        for (int64_t ib = 0; ib < bl.row_blocks; ++ib)
+          counters[ib].next.store(0, std::memory_order_relaxed);
       for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
         const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
         uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
                   P.rsb, P.csb, bbuf + q0 * NR * kc);
       });
       const T beta = pc == 0 ? P.beta : T(1);
-      for_each_unit(team, units, [&](int64_t u) {
-        // Consecutive units (likely on different threads) take different
-        // row blocks; a thread's next unit then often reuses its A block.
-        const int64_t ib = u % bl.row_blocks, jp = u / bl.row_blocks;
+
+      // Row block ib against B micro-panels taken from its counter, its A
+      // block packed before the first one.
+      auto run_block = [&](int64_t ib) {
+        std::atomic<int64_t>& next = counters[ib].next;
+        if (next.load(std::memory_order_relaxed) >= npan) return;
+        int64_t jr = next.fetch_add(1, std::memory_order_relaxed);
+        if (jr >= npan) return;
         const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
         const int64_t p1 = (ib + 1) * bl.row_panels / bl.row_blocks;
         const int64_t ic = p0 * MR, mcur = std::min(P.m, p1 * MR) - ic;
-        if (ib != held_ib || pc != held_pc) {
-          uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
-          held_ib = ib, held_pc = pc;
-        }
-        const int64_t j0 = jp * npan / bl.jparts, j1 = (jp + 1) * npan / bl.jparts;
-        for (int64_t jr = j0; jr < j1; ++jr) {
+        uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
+        for (; jr < npan; jr = next.fetch_add(1, std::memory_order_relaxed)) {
           const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
           const T* bp = bbuf + jr * NR * kc;
           for (int64_t ir = 0; ir < mcur; ir += MR) {
@@ -324,8 +332,14 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
             }
           }
         }
-      });
-      held_pc = -1;  // abuf's block belongs to this k block only
+      };
+      for (int64_t ib = tid; ib < bl.row_blocks; ib += nt) run_block(ib);
+      // Then the others' blocks, last first: their owners reach those last.
+      for (int64_t ib = bl.row_blocks - 1; ib >= 0; --ib)
+        if (ib % nt != tid) run_block(ib);
+      if (team) {
+#pragma omp barrier
+      }
     }
   }
 }
@@ -346,17 +360,25 @@ bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);
   const int64_t asize = round_up(bl.mc_max * bl.kc + gemm_detail::kPackSlack, 16);
-  T* buf = static_cast<T*>(tls_workspace.get(sizeof(T) * (bsize + nt * asize)));
-  if (!buf) {
+  // The counters sit after the buffers, on their own cache lines.
+  const size_t buf_bytes = round_up(sizeof(T) * (bsize + nt * asize), 64);
+  char* raw = static_cast<char*>(
+      tls_workspace.get(buf_bytes + sizeof(PanelCounter) * size_t(bl.row_blocks)));
+  if (!raw) {
     if (in_parallel_region()) return false;  // the caller falls back; never throw here
     throw std::bad_alloc();
   }
+  T* buf = reinterpret_cast<T*>(raw);
+  PanelCounter* counters = new (raw + buf_bytes) PanelCounter[bl.row_blocks];
   if (nt == 1) {
-    packed_thread(uk, P, bl, buf, buf + bsize, false);
+    packed_thread(uk, P, bl, buf, buf + bsize, counters, 0, 1);
     return true;
   }
 #pragma omp parallel num_threads(nt)
-  packed_thread(uk, P, bl, buf, buf + bsize + omp_get_thread_num() * asize, true);
+  {
+    const int tid = omp_get_thread_num();
+    packed_thread(uk, P, bl, buf, buf + bsize + tid * asize, counters, tid, nt);
+  }
   return true;
 }
 

@@ -367,15 +367,16 @@ void pack_b_avx2(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
 
 // Cache blocking MC / KC / NC (the reasoning and measurements are at the
 // top of gemm.cpp): the kc x 16 (float32) or kc x 8 (float64) B micro-panel
-// in L1, the mc x kc A block in L2, the kc x nc B panel in L3.
+// (48 KiB) and the mc x kc A block (216 KiB) in L2, the kc x nc B panel
+// (6 / 8 MiB) in L3.
 const MicroKernel<float> kAvx2F32 = {
-    "avx2", kMR, 16, 72, 384, 4080,
+    "avx2", kMR, 16, 72, 768, 2048,
     {&kernel_rx2w<float, 1>, &kernel_rx2w<float, 2>, &kernel_rx2w<float, 3>,
      &kernel_rx2w<float, 4>, &kernel_rx2w<float, 5>, &kernel_rx2w<float, 6>},
     &pack_a_avx2<float>, &pack_b_avx2<float>, kNarrowMR, &narrow_avx2<float>};
 
 const MicroKernel<double> kAvx2F64 = {
-    "avx2", kMR, 8, 36, 256, 4080,
+    "avx2", kMR, 8, 36, 768, 1360,
     {&kernel_rx2w<double, 1>, &kernel_rx2w<double, 2>, &kernel_rx2w<double, 3>,
      &kernel_rx2w<double, 4>, &kernel_rx2w<double, 5>, &kernel_rx2w<double, 6>},
     &pack_a_avx2<double>, &pack_b_avx2<double>, kNarrowMR, &narrow_avx2<double>};

@@ -298,10 +298,10 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
       const T beta = pc == 0 ? P.beta : T(1);
 
       // Row block ib against B micro-panels taken from its counter, its A
-      // block packed before the first one.
-      auto run_block = [&](int64_t ib) {
+      // block packed before the first one; skipped if at most `leave` are left.
+      auto run_block = [&](int64_t ib, int64_t leave) {
         std::atomic<int64_t>& next = counters[ib].next;
-        if (next.load(std::memory_order_relaxed) >= npan) return;
+        if (next.load(std::memory_order_relaxed) >= npan - leave) return;
         int64_t jr = next.fetch_add(1, std::memory_order_relaxed);
         if (jr >= npan) return;
         const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
@@ -333,10 +333,16 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
           }
         }
       };
-      for (int64_t ib = tid; ib < bl.row_blocks; ib += nt) run_block(ib);
+      for (int64_t ib = tid; ib < bl.row_blocks; ib += nt) run_block(ib, 0);
       // Then the others' blocks, last first: their owners reach those last.
+      // Packing an A block costs about two micro-panels of compute (mc*kc
+      // values copied against 2*mc*nr*kc FLOPs), so taking over the last two
+      // of a block would finish later than leaving them to the owner. A
+      // block whose owner is not in the team (a smaller team than asked)
+      // is taken whole.
+      const int team_size = team ? omp_get_num_threads() : 1;
       for (int64_t ib = bl.row_blocks - 1; ib >= 0; --ib)
-        if (ib % nt != tid) run_block(ib);
+        if (ib % nt != tid) run_block(ib, ib % nt < team_size ? 2 : 0);
       if (team) {
 #pragma omp barrier
       }

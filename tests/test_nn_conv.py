@@ -139,6 +139,37 @@ def test_conv2d_many_tiles(case, threads, tiny_tiles):
     _run(case, "float32")
 
 
+@pytest.mark.parametrize("budget", [None, 64])
+def test_conv2d_float32_portable_and_avx2_paths(budget):
+    """float32 im2col / col2im also have AVX2 copies chosen at run time
+    (cpu/isa.h): the portable build against the reference, and both builds
+    give the same bits (they copy and add in the same order, no FMA). The
+    64-byte budget takes the within-row path, the default whole rows."""
+    old = _C._conv2d_set_col_budget(budget) if budget else None
+    try:
+        for case in GRID:
+            n, c, co, h, w, k, stride, padding, dilation = case
+            x = _data((n, c, h, w), "float32", 5)
+            wt = _data((co, c) + k, "float32", 6)
+            b = _data((co,), "float32", 7)
+            g = _data(conv_ref(x, wt, b, stride, padding, dilation).shape, "float32", 8)
+            results = []
+            for avx2 in (False, True):
+                _C._allow_avx2(avx2)
+                if not avx2:
+                    _run(case, "float32", seed=5)
+                X, W, B = (dc.tensor(v, requires_grad=True) for v in (x, wt, b))
+                out = F.conv2d(X, W, B, stride=stride, padding=padding, dilation=dilation)
+                out.backward(dc.tensor(g))
+                results.append([t.numpy() for t in (out.detach(), X.grad, W.grad, B.grad)])
+            for portable, avx2 in zip(*results):
+                np.testing.assert_array_equal(portable, avx2)
+    finally:
+        _C._allow_avx2(True)
+        if budget:
+            _C._conv2d_set_col_budget(old)
+
+
 @pytest.mark.parametrize("budget", [1, 2, 3])
 @pytest.mark.parametrize("case", [GRID[2], GRID[3], GRID[4], GRID[7], GRID[10], GRID[11]])
 def test_conv2d_tiles_of_whole_rows(case, budget):

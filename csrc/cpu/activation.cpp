@@ -15,7 +15,7 @@
 //   dropout     y = keep ? x / (1 - p) : 0               read 4, write 4, 1/4 Philox
 // exp is the branch-free float32 exp of activation.h (vectorised); selects
 // are bit blends (see select()) so that the loops vectorise. The softmax
-// kernels also have AVX2+FMA copies chosen at run time (run_kernel).
+// kernels also have AVX2+FMA copies chosen at run time (run_kernel, cpu/isa.h).
 //
 // Measured 2026-11-25 (shared 2-core AMD EPYC VM, float32, bench/activations.py,
 // best of 9; PyTorch 2.13 CPU in the same run): (512, 1000) in cache, softmax
@@ -37,25 +37,13 @@
 // fixed order, so results do not depend on the thread count.
 #include "cpu/activation.h"
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include "core/random.h"
 #include "core/threads.h"
-#include "core/cpu_features.h"
 #include "cpu/loops.h"
 
 namespace dc::cpu {
-
-namespace {
-std::atomic<bool> g_allow_avx2{true};
-}
-
-bool cpu_has_avx2_fma() {
-  return host_has_avx2_fma() && g_allow_avx2.load(std::memory_order_relaxed);
-}
-
-void allow_avx2(bool allow) { g_allow_avx2.store(allow); }
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 #include "core/array.h"
+#include "cpu/isa.h"
 #include "ops/activation.h"
 
 namespace dc::cpu {
@@ -104,31 +105,6 @@ template <class T> T row_max(const T* x, int64_t n) {
   for (int l = 0; l < kLanes; ++l) r = std::max(r, m[l]);
   for (; i < n; ++i) r = std::max(r, x[i]);
   return r;
-}
-
-// ---------------------------------------------------------------- ISA dispatch
-// The exp-bound float32 kernels (softmax, cross-entropy) are also compiled for
-// AVX2+FMA and chosen at run time, so one build runs everywhere: a kernel is a
-// struct K with `template <class T> static void run(args...)` that holds the
-// loops (no threading inside), and run_kernel<K, T>(args...) calls the AVX2
-// copy of K::run<float> (everything inlined into it by `flatten`) when the CPU
-// has AVX2 and FMA. Measured: 3x the throughput of the SSE2 build's loops for
-// exp-bound rows. Results may differ in the last bits between the two paths
-// (FMA rounding), never between thread counts.
-bool cpu_has_avx2_fma();
-// Turns the AVX2 copies off (true by default), so tests can check both paths.
-void allow_avx2(bool allow);
-
-template <class K, class... A>
-__attribute__((target("avx2,fma"), flatten)) void run_avx2(A... args) {
-  K::template run<float>(args...);
-}
-
-template <class K, class T, class... A> inline void run_kernel(A... args) {
-  if constexpr (std::is_same_v<T, float>) {
-    if (cpu_has_avx2_fma()) return run_avx2<K>(args...);
-  }
-  K::template run<T>(args...);
 }
 
 // ---------------------------------------------------------------- kernels

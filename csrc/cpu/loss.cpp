@@ -17,7 +17,7 @@
 // columns so that the loops across a tile are contiguous and vectorise.
 // Threads split rows or tiles; per-row results go to float64 buffers, summed
 // in row order by reduce_loss_rows. Float32 forward and backward have AVX2+FMA
-// copies chosen at run time (run_kernel in activation.h), 3x the SSE2 loops.
+// copies chosen at run time (run_kernel, cpu/isa.h), 3x the SSE2 loops.
 // Measured 2026-11-25 (2-core EPYC VM, bench/activations.py): (512, 1000) in
 // cache fwd+bwd 0.84 ms (1.8x faster than PyTorch); (16384, 1000) = 64 MiB
 // fwd 14 ms / 7.9 ms at 1 / 2 threads (4.6 / 8.3 GB/s counting 4 B per logit:

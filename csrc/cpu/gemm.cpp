@@ -36,8 +36,8 @@
 // L2 1 MiB; both L1d 32 KiB, L3 32 MiB shared): KC = 768 for both dtypes,
 // so the B micro-panel (768 x 16 x 4 B = 768 x 8 x 8 B = 48 KiB) streams
 // from L2 rather than sitting in L1 as BLIS's 256 would. The kernel's loads
-// hide L2 latency, so
-// a long k costs nothing at 1 thread (within 1% of KC = 384 on squares),
+// hide L2 latency, so a long k costs nothing at 1 thread (within 1% of
+// KC = 384 on squares),
 // while every k block costs a pass over C and, with threads, two barriers:
 // KC = 768 is 7% faster on im2col's 100352x576x64 (one pass over a 25 MB C
 // instead of two) and 3-6% faster at 2 threads on squares and 128x784x256.

@@ -37,10 +37,10 @@
 // so the B micro-panel (768 x 16 x 4 B = 768 x 8 x 8 B = 48 KiB) streams
 // from L2 rather than sitting in L1 as BLIS's 256 would. The kernel's loads
 // hide L2 latency, so a long k costs nothing at 1 thread (within 1% of
-// KC = 384 on squares),
-// while every k block costs a pass over C and, with threads, two barriers:
-// KC = 768 is 7% faster on im2col's 100352x576x64 (one pass over a 25 MB C
-// instead of two) and 3-6% faster at 2 threads on squares and 128x784x256.
+// KC = 384 on squares), while every k block costs a pass over C and, with
+// threads, two barriers: KC = 768 is 7% faster on im2col's 100352x576x64
+// (one pass over a 25 MB C instead of two) and 3-6% faster at 2 threads on
+// squares and 128x784x256.
 // MC = 72 float32 / 36 float64 (a 216 KiB A block, half of Zen 3's L2):
 // measured at least as fast as 144 / 72. NC = 2048 / 1360 bounds the packed
 // B panel (6 / 8 MiB) well inside L3. KC and NC are balanced (k = 1000 runs

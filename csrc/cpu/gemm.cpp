@@ -48,20 +48,18 @@
 // equal-sized groups of mr-row panels.
 //
 // Threads: one OpenMP region per product (products under 2 x
-// g_parallel_flops stay on the calling thread). For each (jc, pc) block
-// each thread packs and computes the A blocks it owns (every nt-th; the
+// g_parallel_flops stay on the calling thread). For each (jc, pc) block the
+// team packs the B panel (dynamic work items, then the loop's barrier).
+// Then each thread packs and computes the A blocks it owns (every nt-th; the
 // A blocks are rounded to a multiple of the thread count), taking their B
 // micro-panels one at a time from a per-block atomic counter, and when its
 // own are done takes the micro-panels left in the other blocks (packing such
-// a block only when it gets one, and only while more than two are left). A
-// B micro-panel is packed by the first thread to need it, the threads
-// starting at different panels, so there is no barrier between packing B
-// and using it; one barrier closes each block. So the work ends within about
-// one micro-panel (~15 us for m = 128, k = 784) on all threads even for
-// small m, and a thread that loses its core to another process leaves its
-// work to the others. Each C tile is computed by one thread with the k
-// blocks in order, so results are bitwise independent of the number of
-// threads.
+// a block only when it gets one, and only while more than two are left). So
+// the work ends within about one micro-panel (a few microseconds at KC 384,
+// ~15 us for m = 128, k = 784) on all threads even for small m, and a thread that
+// loses its core to another process leaves its work to the others. Each C
+// tile is computed by one thread with the k blocks in order, so results are
+// bitwise independent of the number of threads.
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.
@@ -228,6 +226,7 @@ struct Blocking {
   int64_t row_panels;    // ceil(m / mr)
   int64_t row_blocks;    // A blocks: row block b holds panels [b*rp/rb, (b+1)*rp/rb)
   int64_t mc_max;        // rows of the largest A block
+  int64_t bchunk;        // B micro-panels packed per work item
 };
 
 Blocking blocking_for(int mr, int nr, int64_t mc0,
@@ -244,6 +243,8 @@ Blocking blocking_for(int mr, int nr, int64_t mc0,
   if (nt > 1) bl.row_blocks = round_up(bl.row_blocks, nt);
   bl.row_blocks = std::min(bl.row_blocks, bl.row_panels);
   bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
+  const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
+  bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
   return bl;
 }
 
@@ -253,93 +254,63 @@ struct alignas(64) PanelCounter {
   std::atomic<int64_t> next{0};
 };
 
-// A B micro-panel of the current (jc, pc) block: not packed, being packed by
-// one thread, or ready.
-enum PanelState : int { kUnpacked = 0, kPacking = 1, kReady = 2 };
-
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(_M_X64)
-  __builtin_ia32_pause();
-#endif
+// Runs f(u) for u in [0, n): split dynamically over the team when called
+// by every thread of gemm's own parallel region (`team`), else in order.
+// Each worksharing loop ends with the team's barrier.
+template <class F>
+void for_each_unit(bool team, int64_t n, F&& f) {
+  if (team) {
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t u = 0; u < n; ++u) f(u);
+  } else {
+    for (int64_t u = 0; u < n; ++u) f(u);
+  }
 }
 
-// Per (jc, pc) block, a set of counters (one per A block) and panel states
-// (one per B micro-panel). Two sets, used by alternate blocks: during one
-// block thread 0 clears the other set, which the block's closing barrier
-// then publishes, so no barrier is needed before a block starts.
-struct SharedState {
-  PanelCounter* counters;    // 2 x row_blocks
-  std::atomic<int>* panels;  // 2 x max_panels
-  int64_t row_blocks, max_panels;
-  PanelCounter* counters_of(int64_t step) const { return counters + (step & 1) * row_blocks; }
-  std::atomic<int>* panels_of(int64_t step) const { return panels + (step & 1) * max_panels; }
-  void clear(int64_t step) const {
-    for (int64_t i = 0; i < row_blocks; ++i)
-      counters_of(step)[i].next.store(0, std::memory_order_relaxed);
-    for (int64_t i = 0; i < max_panels; ++i)
-      panels_of(step)[i].store(kUnpacked, std::memory_order_relaxed);
-  }
-};
-
-// The loops of one thread (`tid` of `nt`). Per (jc, pc) block each thread
-// works through the A blocks it owns (every nt-th row block), packing each
-// once and taking its B micro-panels from the block's counter; when its own
-// blocks are used up it takes the micro-panels still left in the others'
-// blocks, packing such a block only once it has one. A B micro-panel is
-// packed by the first thread that needs it (another that needs it meanwhile
-// waits): an A block's panels are visited starting at its owner's share
-// (owner t of nt starts at panel t * npan / nt), so the threads' first
-// blocks pack disjoint panels side by side. A thread that loses its core to
-// another process does less of the work instead of holding everyone up. The
-// team waits once per block, before the B panel is repacked.
+// The loops of one thread (`tid` of `nt`). Per (jc, pc) block: the team
+// packs the B panel (work items of bchunk micro-panels) and waits for it.
+// Then each thread works through the A blocks it owns (every nt-th row
+// block), packing each once and taking its B micro-panels from the block's
+// counter; when its own blocks are used up it takes the micro-panels still
+// left in the others' blocks, packing such a block only once it has one.
+// So a thread that loses its core to another process does less of the work
+// instead of holding everyone up, and a thread packs other blocks only
+// then. The team waits again before the B panel is repacked.
 template <class T>
 void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking& bl, T* bbuf,
-                   T* abuf, const SharedState& sh, int tid, int nt) {
+                   T* abuf, PanelCounter* counters, int tid, int nt) {
   const int MR = uk.mr, NR = uk.nr;
   const bool team = nt > 1;
-  const int team_size = team ? omp_get_num_threads() : 1;
   alignas(64) T tmp[16 * 16];  // one C tile for the edges (mr * nr <= 256)
-  int64_t step = 0;
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc);
     const int64_t npan = ceil_div(nc, NR);
-    for (int64_t pc = 0; pc < P.k; pc += bl.kc, ++step) {
+    for (int64_t pc = 0; pc < P.k; pc += bl.kc) {
       const int64_t kc = std::min(bl.kc, P.k - pc);
-      PanelCounter* counters = sh.counters_of(step);
-      std::atomic<int>* panels = sh.panels_of(step);
-      if (tid == 0) sh.clear(step + 1);  // published by this block's closing barrier
+      // The counters are reset here and read only after the loop's barrier.
+      if (tid == 0)
+        for (int64_t ib = 0; ib < bl.row_blocks; ++ib)
+          counters[ib].next.store(0, std::memory_order_relaxed);
+      for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
+        const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
+        uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
+                  P.rsb, P.csb, bbuf + q0 * NR * kc);
+      });
       const T beta = pc == 0 ? P.beta : T(1);
-
-      // B micro-panel jr, packed here if no thread has started it yet.
-      auto ready_panel = [&](int64_t jr) {
-        std::atomic<int>& state = panels[jr];
-        if (state.load(std::memory_order_acquire) == kReady) return;
-        int expected = kUnpacked;
-        if (state.compare_exchange_strong(expected, kPacking, std::memory_order_acquire)) {
-          uk.pack_b(kc, std::min<int64_t>(NR, nc - jr * NR),
-                    P.b + pc * P.rsb + (jc + jr * NR) * P.csb, P.rsb, P.csb, bbuf + jr * NR * kc);
-          state.store(kReady, std::memory_order_release);
-          return;
-        }
-        while (state.load(std::memory_order_acquire) != kReady) cpu_relax();
-      };
 
       // Row block ib against B micro-panels taken from its counter, its A
       // block packed before the first one; skipped if at most `leave` are left.
       auto run_block = [&](int64_t ib, int64_t leave) {
         std::atomic<int64_t>& next = counters[ib].next;
         if (next.load(std::memory_order_relaxed) >= npan - leave) return;
-        int64_t u = next.fetch_add(1, std::memory_order_relaxed);
-        if (u >= npan) return;
+        int64_t jr = next.fetch_add(1, std::memory_order_relaxed);
+        if (jr >= npan) return;
         const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
         const int64_t p1 = (ib + 1) * bl.row_panels / bl.row_blocks;
         const int64_t ic = p0 * MR, mcur = std::min(P.m, p1 * MR) - ic;
-        const int64_t start = (ib % nt) * npan / nt;
         uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
-        for (; u < npan; u = next.fetch_add(1, std::memory_order_relaxed)) {
-          const int64_t jr = (start + u) % npan;
-          ready_panel(jr);
+        for (; jr < npan; jr = next.fetch_add(1, std::memory_order_relaxed)) {
           const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
           const T* bp = bbuf + jr * NR * kc;
           for (int64_t ir = 0; ir < mcur; ir += MR) {
@@ -371,6 +342,7 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
       // of a block would finish later than leaving them to the owner. A
       // block whose owner is not in the team (a smaller team than asked)
       // is taken whole.
+      const int team_size = team ? omp_get_num_threads() : 1;
       for (int64_t ib = bl.row_blocks - 1; ib >= 0; --ib)
         if (ib % nt != tid) run_block(ib, ib % nt < team_size ? 2 : 0);
       if (team) {
@@ -396,30 +368,24 @@ bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);
   const int64_t asize = round_up(bl.mc_max * bl.kc + gemm_detail::kPackSlack, 16);
-  // The counters and panel states sit after the buffers (counters on their
-  // own cache lines).
-  const int64_t max_panels = bl.nc / uk.nr;
+  // The counters sit after the buffers, on their own cache lines.
   const size_t buf_bytes = round_up(sizeof(T) * (bsize + nt * asize), 64);
-  const size_t counter_bytes = sizeof(PanelCounter) * size_t(2 * bl.row_blocks);
-  char* raw = static_cast<char*>(tls_workspace.get(
-      buf_bytes + counter_bytes + sizeof(std::atomic<int>) * size_t(2 * max_panels)));
+  char* raw = static_cast<char*>(
+      tls_workspace.get(buf_bytes + sizeof(PanelCounter) * size_t(bl.row_blocks)));
   if (!raw) {
     if (in_parallel_region()) return false;  // the caller falls back; never throw here
     throw std::bad_alloc();
   }
   T* buf = reinterpret_cast<T*>(raw);
-  const SharedState sh{new (raw + buf_bytes) PanelCounter[2 * bl.row_blocks],
-                       new (raw + buf_bytes + counter_bytes) std::atomic<int>[2 * max_panels],
-                       bl.row_blocks, max_panels};
-  sh.clear(0);
+  PanelCounter* counters = new (raw + buf_bytes) PanelCounter[bl.row_blocks];
   if (nt == 1) {
-    packed_thread(uk, P, bl, buf, buf + bsize, sh, 0, 1);
+    packed_thread(uk, P, bl, buf, buf + bsize, counters, 0, 1);
     return true;
   }
 #pragma omp parallel num_threads(nt)
   {
     const int tid = omp_get_thread_num();
-    packed_thread(uk, P, bl, buf, buf + bsize + tid * asize, sh, tid, nt);
+    packed_thread(uk, P, bl, buf, buf + bsize + tid * asize, counters, tid, nt);
   }
   return true;
 }

@@ -289,9 +289,9 @@ def test_environment_forces_portable_kernel():
 # ------------------------------------------------------------------- threads
 def test_threads_give_identical_bits(kernel, threads):
     """Threads compute disjoint C tiles (each thread its own row blocks, then
-    the column panels left in the others') and pack B together; the k blocking does not depend on the
-    thread count, so every element is summed in the same order and 1 and 2
-    threads agree bit for bit."""
+    the column panels left in the others') and pack B together; the k
+    blocking does not depend on the thread count, so every element is summed
+    in the same order and 1 and 2 threads agree bit for bit."""
     a = rand((300, 1000), np.float32)  # two k blocks
     b = rand((1000, 310), np.float32)
     tall, skinny = rand((3000, 70), np.float32), rand((70, 40), np.float32)

@@ -55,11 +55,11 @@
 // micro-panels one at a time from a per-block atomic counter, and when its
 // own are done takes the micro-panels left in the other blocks (packing such
 // a block only when it gets one, and only while more than two are left). So
-// the work ends within about one micro-panel (a few microseconds at KC 384,
-// ~15 us for m = 128, k = 784) on all threads even for small m, and a thread that
-// loses its core to another process leaves its work to the others. Each C
-// tile is computed by one thread with the k blocks in order, so results are
-// bitwise independent of the number of threads.
+// the threads finish within about one micro-panel of each other (~15 us for
+// m = 128, k = 784) even for small m, and a thread that loses its core to
+// another process leaves its work to the others. Each C tile is computed by
+// one thread with the k blocks in order, so results are bitwise independent
+// of the number of threads.
 //
 // Matrix-vector products (m == 1 or n == 1) are memory bound (each element
 // of the matrix is used once): they skip packing and run a dot or axpy loop.

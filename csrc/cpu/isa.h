@@ -5,7 +5,7 @@
 // calls the AVX2 copy of K::run<float> (everything inlined into it by
 // `flatten`) when the CPU has AVX2 and FMA. Users: softmax and cross-entropy
 // (exp-bound rows: 3x the SSE2 build's throughput) and conv2d's im2col /
-// col2im (short row copies: col2im 1.8x, see cpu/conv.cpp). Results may
+// col2im (short row copies: 1.4x / 2x, see cpu/conv.cpp). Results may
 // differ in the last bits between the two paths (FMA rounding), never
 // between thread counts. The GEMM has its own dispatch (cpu/gemm.cpp).
 #pragma once

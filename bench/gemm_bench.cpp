@@ -7,7 +7,7 @@
 //         -Dpybind11_DIR=$(python -m pybind11 --cmakedir)
 //   cmake --build build/bench --target gemm_bench
 //   build/bench/gemm_bench [--quick] [--threads 1,2] [--dtype f32|f64|both]
-//                          [--kernel auto|portable] [--shapes square|train|all]
+//                          [--kernel auto|portable|avx2|avx512] [--shapes square|train|all]
 //                          [--blocking MC,KC,NC] [--threshold FLOPS]
 //                          [--shape MxKxN[:NN|NT|TN|TT]]... [--best]
 //                          [--sweep "MC,KC,NC MC,KC,NC ..." --shape ...]
@@ -64,14 +64,32 @@ __attribute__((target("avx2,fma"), noinline)) double fma_loop(int64_t iters) {
   _mm256_storeu_ps(out, s);
   return out[0];
 }
+
+// The same with 512-bit registers (twice the FLOPs per FMA): the peak of a
+// core whose AVX-512 units are full width (Zen 5); Zen 4 runs each as two
+// 256-bit halves, so there it shows the AVX2 figure.
+__attribute__((target("avx512f"), noinline)) double fma_loop512(int64_t iters) {
+  __m512 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(float(i) * 1e-3f);
+  const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it) {
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+  }
+  __m512 s = acc[0];
+  for (int i = 1; i < 12; ++i) s = _mm512_add_ps(s, acc[i]);
+  float out[16];  // (not _mm512_reduce_add_ps: GCC 12 warns inside it)
+  _mm512_storeu_ps(out, s);
+  return out[0];
+}
 #endif
 
 // float32 FMA peak in GFLOP/s over `threads` threads: the best of 15 runs
 // of ~0.05 s spread over ~1 s (other processes on the cores can only lower a
 // run, so the best is the machine's figure).
-double measure_peak(int threads) {
+double measure_peak(int threads, bool wide) {
 #if defined(__x86_64__)
-  if (!dc::cpu::cpu_supports_avx2_fma()) return 0;
+  if (!dc::cpu::cpu_supports_avx2_fma() || (wide && !dc::cpu::cpu_supports_avx512())) return 0;
   const int64_t iters = 10'000'000;
   std::vector<double> rates;
   volatile double sink = 0;
@@ -79,23 +97,21 @@ double measure_peak(int threads) {
     if (r) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const auto t0 = Clock::now();
 #pragma omp parallel num_threads(threads)
-    { sink = sink + fma_loop(iters); }
-    rates.push_back(double(iters) * 12 * 16 * threads / seconds_since(t0) / 1e9);
+    { sink = sink + (wide ? fma_loop512(iters) : fma_loop(iters)); }
+    rates.push_back(double(iters) * 12 * (wide ? 32 : 16) * threads / seconds_since(t0) / 1e9);
   }
   return *std::max_element(rates.begin(), rates.end());
 #else
-  (void)threads;
+  (void)threads, (void)wide;
   return 0;
 #endif
 }
 
-// The AVX2 micro-kernel alone, called over and over on the same packed
-// panels (kc = its KC; they stay in L1/L2) and C tile: its ceiling.
+// A SIMD micro-kernel alone, called over and over on the same packed panels
+// (kc = its KC; they stay in L1/L2) and C tile: its ceiling.
 template <class T>
-double measure_microkernel() {
+double measure_microkernel(const dc::cpu::gemm_detail::MicroKernel<T>& uk) {
 #if defined(__x86_64__)
-  if (!dc::cpu::cpu_supports_avx2_fma()) return 0;
-  const auto& uk = dc::cpu::gemm_detail::avx2_kernel<T>();
   const int64_t kc = uk.kc;
   std::vector<T, std::allocator<T>> a(uk.mr * kc + 64), b(uk.nr * kc + 64), c(uk.mr * uk.nr);
   T* bp = reinterpret_cast<T*>((reinterpret_cast<uintptr_t>(b.data()) + 63) & ~uintptr_t(63));
@@ -300,8 +316,16 @@ int main(int argc, char** argv) {
     } else if (arg == "--kernel") {
       const std::string k = next;
       ++i;
-      dc::cpu::set_gemm_kernel(k == "portable" ? dc::cpu::GemmKernel::Portable
-                                               : dc::cpu::GemmKernel::Auto);
+      using dc::cpu::GemmKernel;
+      if ((k == "avx2" && !dc::cpu::cpu_supports_avx2_fma()) ||
+          (k == "avx512" && !dc::cpu::cpu_supports_avx512())) {
+        std::fprintf(stderr, "this CPU cannot run the %s kernel\n", k.c_str());
+        return 2;
+      }
+      dc::cpu::set_gemm_kernel(k == "portable" ? GemmKernel::Portable
+                               : k == "avx2"   ? GemmKernel::Avx2
+                               : k == "avx512" ? GemmKernel::Avx512
+                                               : GemmKernel::Auto);
     } else if (arg == "--blocking") {
       const auto b = parse_list(next);
       ++i;
@@ -358,23 +382,27 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::vector<double> peaks;
-  for (int t : threads) peaks.push_back(measure_peak(t));
+  // %peak is against the widest FMA the kernel in use issues.
+  const bool wide = std::strcmp(dc::cpu::gemm_kernel_name(), "avx512") == 0;
+  for (int t : threads) peaks.push_back(measure_peak(t, wide));
   std::printf("deepcore gemm benchmark: kernel %s, parallel threshold %lld FLOPs\n",
               dc::cpu::gemm_kernel_name(), (long long)dc::cpu::gemm_parallel_threshold());
   for (size_t i = 0; i < threads.size(); ++i)
-    std::printf("float32 FMA peak, %d thread(s): %.1f GFLOP/s (float64: half)\n", threads[i],
-                peaks[i]);
+    std::printf("float32 FMA peak (%d-bit), %d thread(s): %.1f GFLOP/s (float64: half)\n",
+                wide ? 512 : 256, threads[i], peaks[i]);
 #if defined(__x86_64__)
-  if (dc::cpu::cpu_supports_avx2_fma()) {
-    const auto& kf = dc::cpu::gemm_detail::avx2_kernel<float>();
-    const auto& kd = dc::cpu::gemm_detail::avx2_kernel<double>();
-    std::printf("avx2 blocking MC/KC/NC: float32 %lld/%lld/%lld, float64 %lld/%lld/%lld\n",
-                (long long)kf.mc, (long long)kf.kc, (long long)kf.nc, (long long)kd.mc,
-                (long long)kd.kc, (long long)kd.nc);
-  }
+  auto describe = [](const auto& kf, const auto& kd) {
+    std::printf("%s tiles %dx%d / %dx%d, blocking MC/KC/NC: float32 %lld/%lld/%lld, float64 "
+                "%lld/%lld/%lld; micro-kernel alone (panels in cache, 1 thread): float32 %.1f, "
+                "float64 %.1f GFLOP/s\n", kf.name, kf.mr, kf.nr, kd.mr, kd.nr, (long long)kf.mc,
+                (long long)kf.kc, (long long)kf.nc, (long long)kd.mc, (long long)kd.kc,
+                (long long)kd.nc, measure_microkernel(kf), measure_microkernel(kd));
+  };
+  using dc::cpu::gemm_detail::avx2_kernel;
+  using dc::cpu::gemm_detail::avx512_kernel;
+  if (dc::cpu::cpu_supports_avx2_fma()) describe(avx2_kernel<float>(), avx2_kernel<double>());
+  if (dc::cpu::cpu_supports_avx512()) describe(avx512_kernel<float>(), avx512_kernel<double>());
 #endif
-  std::printf("avx2 micro-kernel alone (panels in cache, 1 thread): float32 %.1f, "
-              "float64 %.1f GFLOP/s\n", measure_microkernel<float>(), measure_microkernel<double>());
   std::printf("%-8s %-22s %2s %5s %10s %9s %8s\n", "dtype", "MxKxN", "AB", "thr", "ms", "GFLOP/s",
               "%peak");
   bool ok = true;

@@ -1,7 +1,7 @@
 """The BLIS-style GEMM (csrc/cpu/gemm*.cpp) behind matmul and linear: sizes
 around every register tile and cache block edge, all operand layouts, batched
 broadcasting, alpha/beta through the _C._gemm_ hook, both micro-kernels
-(portable and AVX2, chosen with the _C._set_gemm_kernel hook), thread-count
+(portable, AVX2 and AVX-512, chosen with the _C._set_gemm_kernel hook), thread-count
 independence, and linear's forward, backward and errors.
 
 Every float result is compared with a float64 numpy product of the same
@@ -25,9 +25,9 @@ SIZES = (1, 2, 3, 7, 17, 255, 257)
 FLOATS = (np.float32, np.float64)
 
 
-def _avx2_available():
+def _available(name):
     try:
-        _C._set_gemm_kernel("avx2")
+        _C._set_gemm_kernel(name)
     except RuntimeError:
         return False
     finally:
@@ -35,8 +35,19 @@ def _avx2_available():
     return True
 
 
-KERNELS = ["portable", pytest.param("avx2", marks=pytest.mark.skipif(
-    not _avx2_available(), reason="this CPU has no AVX2+FMA"))]
+def _avx2_available():
+    return _available("avx2")
+
+
+def _avx512_available():
+    return _available("avx512")
+
+
+KERNELS = ["portable",
+           pytest.param("avx2", marks=pytest.mark.skipif(
+               not _avx2_available(), reason="this CPU has no AVX2+FMA")),
+           pytest.param("avx512", marks=pytest.mark.skipif(
+               not _avx512_available(), reason="this CPU has no AVX-512F/VL"))]
 
 
 @pytest.fixture(params=KERNELS)
@@ -96,8 +107,8 @@ def test_small_sizes_all_combinations(kernel, dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_each_dim_over_all_sizes(kernel, dtype):
-    """One dim runs over 1..257 (1, 2, 3 and 7 under the 6-row tile, 17 over
-    the 16-column one, 255/257 around k's 256 block) while the others take
+    """One dim runs over 1..257 (1, 2, 3 and 7 under the 6- and 12-row tiles,
+    17 over the 16-column one, 255/257 around k's 256 block) while the others take
     small and tile-straddling values."""
     others = (1, 7, 17, 64)
     for size in SIZES:
@@ -125,19 +136,19 @@ def test_block_edges(kernel, dtype, m, k, n):
 def test_edge_row_kernels(kernel, dtype):
     """The last panel of an m that is not a multiple of the tile height runs
     a kernel for just those rows: m % 6 (AVX2) and m % 4 (portable) from 1
-    to 5, and m % 12 from 1 to 11 for the AVX2 narrow kernel (n <= 8 float32,
-    n <= 4 float64), with k below, at and past the edge kernels'
-    accumulator sets (1-5) and over two k blocks (the second pass adds to
-    C), n a full 16-column panel, a partial one, and under 16 (computed as
-    C^T, whose m = n rows hit the edge kernels too, or by the narrow
-    kernel); alpha and beta on the direct-store paths."""
+    to 5, and m % 12 from 1 to 11 for AVX-512 and the AVX2 narrow kernel
+    (n <= 8 float32, n <= 4 float64), with k below, at and past the edge
+    kernels' accumulator sets (1-5) and over two k blocks (the second pass
+    adds to C), n full panels of 16 and 32 columns, partial ones, and n under
+    the panel width (computed as C^T, whose m = n rows hit the edge kernels
+    too, or by the narrow kernel); alpha and beta on the direct-store paths."""
     for m, k, n in itertools.product((2, 3, 4, 5, 7, 8, 9, 10, 11, 13, 18, 129, 130),
-                                     (1, 2, 3, 5, 400), (2, 3, 4, 5, 8, 16, 23, 32)):
+                                     (1, 2, 3, 5, 400), (2, 3, 4, 5, 8, 16, 23, 32, 40, 64)):
         a, b = rand((m, k), dtype), rand((k, n), dtype)
         check_matmul(dc.from_numpy(a) @ dc.from_numpy(b), a, b)
         check_matmul(dc.from_numpy(a.T.copy()).T @ dc.from_numpy(b.T.copy()).T, a, b)
     for m, k, n in ((5, 7, 32), (11, 400, 16), (130, 33, 48), (4, 9, 3), (30, 50, 8),
-                    (30, 50, 4)):
+                    (30, 50, 4), (23, 60, 64), (12, 5, 33)):
         a, b, c0 = rand((m, k), dtype), rand((k, n), dtype), rand((m, n), dtype)
         ref, bound = reference(a, b, 2.5, -0.5, c0)
         tc = dc.from_numpy(c0.copy())
@@ -211,7 +222,7 @@ def test_kernels_agree_within_rounding():
         pytest.skip("this CPU has no AVX2+FMA")
     a, b = rand((130, 600), np.float32), rand((600, 70), np.float32)
     outs = []
-    for name in ("portable", "avx2"):
+    for name in ("portable", "avx2") + (("avx512",) if _avx512_available() else ()):
         _C._set_gemm_kernel(name)
         outs.append((dc.from_numpy(a) @ dc.from_numpy(b)).numpy())
     _C._set_gemm_kernel("auto")
@@ -272,18 +283,28 @@ def test_kernel_hook():
     _C._set_gemm_kernel("portable")
     assert _C._gemm_kernel() == "portable"
     _C._set_gemm_kernel("auto")
-    assert _C._gemm_kernel() == ("avx2" if _avx2_available() else "portable")
+    assert _C._gemm_kernel() == ("avx512" if _avx512_available() else
+                                 "avx2" if _avx2_available() else "portable")
+    if not _avx512_available():
+        with pytest.raises(RuntimeError, match="set_gemm_kernel: this CPU lacks AVX-512F/VL"):
+            _C._set_gemm_kernel("avx512")
+        assert _C._gemm_kernel() != "avx512"
 
 
-def test_environment_forces_portable_kernel():
+def test_environment_caps_kernel():
+    """DEEPCORE_GEMM_KERNEL=portable or =avx2 caps the choice; other values mean auto."""
     code = ("import numpy as np, deepcore as dc; from deepcore import _C;"
             "a = np.ones((20, 30), np.float32);"
             "assert (dc.from_numpy(a) @ dc.from_numpy(a.T.copy())).numpy()[0, 0] == 30;"
             "print(_C._gemm_kernel())")
-    env = dict(os.environ, DEEPCORE_GEMM_KERNEL="portable")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "portable"
+    for name, expect in (("portable", "portable"),
+                         ("avx2", "avx2" if _avx2_available() else "portable"),
+                         ("sse", "avx512" if _avx512_available() else
+                          "avx2" if _avx2_available() else "portable")):
+        env = dict(os.environ, DEEPCORE_GEMM_KERNEL=name)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True)
+        assert out.stdout.strip() == expect, name
 
 
 # ------------------------------------------------------------------- threads

@@ -14,4 +14,19 @@ bool host_has_avx2_fma() {
 #endif
 }
 
+bool host_has_avx512() {
+#if defined(__x86_64__) || defined(_M_X64)
+  // libgcc's cpu model reports avx512* only when XCR0 shows the OS saves
+  // the opmask and zmm state.
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return host_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
 }  // namespace dc

@@ -7,5 +7,8 @@ namespace dc {
 
 // True on an x86-64 CPU with both AVX2 and FMA; false elsewhere.
 bool host_has_avx2_fma();
+// True when the CPU (and the OS, which must save the zmm registers) also
+// supports AVX-512F and AVX-512VL.
+bool host_has_avx512();
 
 }  // namespace dc

@@ -92,22 +92,28 @@ constexpr bool kHaveAvx2Code = true;
 constexpr bool kHaveAvx2Code = false;
 #endif
 
-// The environment's choice, read once.
+// The environment's choice, read once: "portable" or "avx2" caps the kernel
+// (a supported one; anything else means auto).
 GemmKernel env_choice() {
   static const GemmKernel choice = [] {
     const char* v = std::getenv("DEEPCORE_GEMM_KERNEL");
-    return v && std::strcmp(v, "portable") == 0 ? GemmKernel::Portable : GemmKernel::Auto;
+    if (v && std::strcmp(v, "portable") == 0) return GemmKernel::Portable;
+    if (v && std::strcmp(v, "avx2") == 0 && cpu_supports_avx2_fma()) return GemmKernel::Avx2;
+    return GemmKernel::Auto;
   }();
   return choice;
 }
 
 std::atomic<int> g_choice{-1};  // -1: not set by set_gemm_kernel, use the environment's
 
-bool use_avx2() {
+// The kernel float products use now: the chosen one, or under Auto the
+// widest the CPU supports.
+GemmKernel current_kernel() {
   const int c = g_choice.load(std::memory_order_relaxed);
   const GemmKernel choice = c < 0 ? env_choice() : static_cast<GemmKernel>(c);
-  if (choice == GemmKernel::Portable) return false;
-  return cpu_supports_avx2_fma();
+  if (choice != GemmKernel::Auto) return choice;
+  if (cpu_supports_avx512()) return GemmKernel::Avx512;
+  return cpu_supports_avx2_fma() ? GemmKernel::Avx2 : GemmKernel::Portable;
 }
 
 // Blocking overrides (benchmark hook) and the threading threshold.
@@ -164,9 +170,10 @@ const MicroKernel<T>& portable_microkernel() {
 }
 
 template <class T>
-const MicroKernel<T>& select_kernel() {
+const MicroKernel<T>& select_kernel(GemmKernel which) {
   if constexpr (kHaveAvx2Code && !std::is_same_v<T, int64_t>) {
-    if (use_avx2()) return gemm_detail::avx2_kernel<T>();
+    if (which == GemmKernel::Avx512) return gemm_detail::avx512_kernel<T>();
+    if (which == GemmKernel::Avx2) return gemm_detail::avx2_kernel<T>();
   }
   return portable_microkernel<T>();
 }
@@ -281,7 +288,7 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
                    T* abuf, PanelCounter* counters, int tid, int nt) {
   const int MR = uk.mr, NR = uk.nr;
   const bool team = nt > 1;
-  alignas(64) T tmp[16 * 16];  // one C tile for the edges (mr * nr <= 256)
+  alignas(64) T tmp[gemm_detail::kMaxMR * gemm_detail::kMaxNR<T>];  // one C tile, for the edges
 
   for (int64_t jc = 0; jc < P.n; jc += bl.nc) {
     const int64_t nc = std::min(bl.nc, P.n - jc);
@@ -482,11 +489,22 @@ bool cpu_supports_avx2_fma() {
   return supported;
 }
 
+bool cpu_supports_avx512() {
+  static const bool supported = kHaveAvx2Code && host_has_avx512();
+  return supported;
+}
+
 void set_gemm_kernel(GemmKernel choice) {
   g_choice.store(static_cast<int>(choice), std::memory_order_relaxed);
 }
 
-const char* gemm_kernel_name() { return use_avx2() ? "avx2" : "portable"; }
+const char* gemm_kernel_name() {
+  switch (current_kernel()) {
+    case GemmKernel::Avx512: return "avx512";
+    case GemmKernel::Avx2: return "avx2";
+    default: return "portable";
+  }
+}
 
 void set_gemm_blocking(int64_t mc, int64_t kc, int64_t nc) {
   g_mc = std::max<int64_t>(mc, 0);
@@ -508,13 +526,17 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
   if (csc != 1 && rsc == 1)
     return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-  const MicroKernel<T>& uk = select_kernel<T>();
+  const GemmKernel which = current_kernel();
+  const MicroKernel<T>& uk = select_kernel<T>(which);
+  // The narrow kernel is AVX2's (one 256-bit register of C per row), also
+  // under the AVX-512 kernels.
+  const MicroKernel<T>& nk = which == GemmKernel::Avx512 ? select_kernel<T>(GemmKernel::Avx2) : uk;
   bool done;
   // Row-major A only: a column-major A would put each k step of a tile on
   // its own cache line, and the next tile back on the same lines after L1
   // has dropped them (512x512x3 with A^T measured 25% slower than C^T).
-  if (uk.narrow && n <= gemm_detail::kNarrowN<T> && csa == 1) {
-    done = gemm_narrow(uk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
+  if (nk.narrow && n <= gemm_detail::kNarrowN<T> && csa == 1) {
+    done = gemm_narrow(nk, Problem<T>{m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc});
   } else if (n < uk.nr && m > n) {
     // A C narrower than the micro-tile (a classifier head: n = 10 < nr = 16)
     // wastes (nr - n) / nr of every kernel call; as C^T = B^T A^T its n rows

@@ -20,15 +20,16 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_
                     int64_t csa, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
                     int64_t rsc, int64_t csc);
 
-// Which micro-kernel the floating-point GEMM runs. Auto picks AVX2+FMA when
-// the CPU has both, else the portable one; the environment variable
-// DEEPCORE_GEMM_KERNEL=portable (read once, at the first product) forces the
-// portable kernel. int64 always uses the portable kernel.
-enum class GemmKernel { Auto, Portable, Avx2 };
+// Which micro-kernel the floating-point GEMM runs. Auto picks AVX-512 when
+// the CPU has it, else AVX2+FMA when it has both, else the portable one; the
+// environment variable DEEPCORE_GEMM_KERNEL=portable or =avx2 (read once, at
+// the first product) caps the choice. int64 always uses the portable kernel.
+enum class GemmKernel { Auto, Portable, Avx2, Avx512 };
 bool cpu_supports_avx2_fma();
-// Callers check that Avx2 is supported before asking for it.
+bool cpu_supports_avx512();  // AVX-512F and VL, besides AVX2 and FMA
+// Callers check that Avx2 / Avx512 is supported before asking for it.
 void set_gemm_kernel(GemmKernel choice);
-// "avx2" or "portable": the kernel float32/float64 products use now.
+// "avx512", "avx2" or "portable": the kernel float32/float64 products use now.
 const char* gemm_kernel_name();
 
 // Benchmark hook: overrides the cache blocking (0 keeps a kernel's default;

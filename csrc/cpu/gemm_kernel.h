@@ -1,13 +1,14 @@
 // What the GEMM driver (gemm.cpp) needs from a micro-kernel, and the packing
-// routines shared by the kernels. Included by gemm.cpp (baseline x86-64) and
-// by gemm_avx2.cpp (compiled with -mavx2 -mfma).
+// routines shared by the kernels. Included by gemm.cpp (baseline x86-64) and,
+// through gemm_simd.h, by gemm_avx2.cpp and gemm_avx512.cpp (compiled for
+// those ISAs).
 //
 // ISA hygiene: gemm_avx2.cpp is compiled for AVX2, so any inline function or
 // template it shares with the rest of the library could be emitted there
 // with AVX2 instructions and chosen by the linker for every caller, which
 // would crash on a CPU without AVX2. So this header holds only a plain
 // struct and templates in an unnamed namespace (each translation unit gets
-// its own private copy, compiled for its own ISA), and gemm_avx2.cpp uses no
+// its own private copy, compiled for its own ISA), and the ISA files use no
 // standard-library templates.
 #pragma once
 #include <cstdint>
@@ -20,7 +21,9 @@ namespace dc::cpu::gemm_detail {
 // once per r x nr tile of C (r = mr but in the last panel of an m that is
 // not a multiple of mr).
 constexpr int64_t kPackSlack = 16;
-constexpr int kMaxMR = 6;  // the tallest register tile
+constexpr int kMaxMR = 12;  // the tallest register tile
+template <class T>
+constexpr int kMaxNR = 256 / int(sizeof(T));  // the widest: 256 bytes per row
 
 // C[0:r, 0:nr] = alpha * Apanel[0:r] @ Bpanel + beta * C, where Apanel is dst
 // of pack_a (k steps of mr values, of which the first r are used) and Bpanel
@@ -67,6 +70,14 @@ template <>
 const MicroKernel<float>& avx2_kernel<float>();
 template <>
 const MicroKernel<double>& avx2_kernel<double>();
+// The AVX-512 kernels (gemm_avx512.cpp; no narrow kernel: gemm uses AVX2's).
+// Call only when the CPU supports AVX-512F and VL as well as AVX2 and FMA.
+template <class T>
+const MicroKernel<T>& avx512_kernel();
+template <>
+const MicroKernel<float>& avx512_kernel<float>();
+template <>
+const MicroKernel<double>& avx512_kernel<double>();
 
 namespace {  // internal linkage on purpose, see the top of this file
 

@@ -197,9 +197,13 @@ void set_gemm_kernel(const std::string& name) {
     if (!cpu::cpu_supports_avx2_fma())
       fail<RuntimeError>("set_gemm_kernel: this CPU lacks AVX2 or FMA; use \"portable\" or \"auto\"");
     choice = cpu::GemmKernel::Avx2;
+  } else if (name == "avx512") {
+    if (!cpu::cpu_supports_avx512())
+      fail<RuntimeError>("set_gemm_kernel: this CPU lacks AVX-512F/VL; use \"avx2\", \"portable\" or \"auto\"");
+    choice = cpu::GemmKernel::Avx512;
   } else {
     fail<ValueError>("set_gemm_kernel: unknown kernel '", name,
-                     "' (expected 'auto', 'portable' or 'avx2')");
+                     "' (expected 'auto', 'portable', 'avx2' or 'avx512')");
   }
   cpu::set_gemm_kernel(choice);
 }

@@ -25,12 +25,12 @@ Array linear(const Array& input, const Array& weight, const Array& bias);
 // c's old values (NaN included).
 void gemm_(const Array& c, const Array& a, const Array& b, double alpha, double beta);
 
-// The GEMM micro-kernel for float32/float64: "auto" (AVX2+FMA when the CPU
-// has them, else portable), "portable" or "avx2" (RuntimeError if the CPU
-// lacks AVX2 or FMA). Test hook; the environment variable
-// DEEPCORE_GEMM_KERNEL=portable sets the initial choice.
+// The GEMM micro-kernel for float32/float64: "auto" (the widest the CPU
+// has: AVX-512, else AVX2+FMA, else portable), "portable", "avx2" or
+// "avx512" (RuntimeError if the CPU lacks it). Test hook; the environment
+// variable DEEPCORE_GEMM_KERNEL=portable or =avx2 sets the initial choice.
 void set_gemm_kernel(const std::string& name);
-// "avx2" or "portable": the kernel in use now.
+// "avx512", "avx2" or "portable": the kernel in use now.
 std::string gemm_kernel();
 
 // PyTorch's torch.backends.cuda.matmul.allow_tf32: float32 products on the

@@ -110,3 +110,17 @@ def _restore_global_state():
     yield
     dc.set_num_threads(threads)
     dc.autograd.grad_mode.state.enabled = True
+
+
+def available_isas():
+    """The builds of the float32 softmax / cross-entropy / im2col kernels this CPU runs."""
+    from deepcore import _C
+    out = []
+    try:
+        for name in ("portable", "avx2", "avx512"):
+            _C._set_isa_cap(name)
+            if _C._isa_level() == name:
+                out.append(name)
+    finally:
+        _C._set_isa_cap("avx512")
+    return out

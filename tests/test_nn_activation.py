@@ -7,7 +7,7 @@ import deepcore as dc
 import deepcore.nn.functional as F
 from deepcore import _C
 from deepcore.autograd import gradcheck
-from conftest import assert_close, leaf, make
+from conftest import assert_close, available_isas, leaf, make
 
 SHAPES = [(3, 4), (5,), (), (0, 3), (2, 1, 3), (1,)]
 
@@ -376,11 +376,20 @@ def test_no_crash_sweep():
                 call(_C.elu_backward, t._a, u._a, 1.0)
 
 
-# ---------------------------------------------------------------- both kernel builds
-@pytest.mark.parametrize("shape,dim", [((37, 1000), 1), ((3, 5, 300), 1), ((4, 33), 0)])
-def test_float32_portable_and_avx2_paths(shape, dim):
-    """The float32 softmax kernels exist as a portable (SSE2) build and an AVX2+FMA
-    build chosen at run time: both against the float64 reference, fwd and bwd."""
+# ---------------------------------------------------------------- every kernel build
+def test_isa_cap_hook():
+    assert available_isas()[0] == "portable"
+    with pytest.raises(ValueError, match="_set_isa_cap: unknown ISA 'sse'"):
+        _C._set_isa_cap("sse")
+    assert _C._isa_level() == available_isas()[-1]
+
+
+@pytest.mark.parametrize("shape,dim", [((37, 1000), 1), ((50, 24), 1), ((40, 10), 1),
+                                       ((3, 5, 300), 1), ((4, 33), 0)])
+def test_float32_every_isa_path(shape, dim):
+    """The float32 softmax kernels exist as a portable (SSE2) build and AVX2+FMA
+    and AVX-512 builds chosen at run time (rows of 24 and 10 stay on AVX2 under
+    AVX-512, see cpu/isa.h): each against the float64 reference, fwd and bwd."""
     a, t = make(shape, "float32", seed=15, low=-20, high=20)
     g = np.random.default_rng(16).uniform(-1, 1, size=shape).astype(np.float32)
     a64, g64 = a.astype(np.float64), g.astype(np.float64)
@@ -388,8 +397,8 @@ def test_float32_portable_and_avx2_paths(shape, dim):
     want = {False: (s, s * (g64 - (g64 * s).sum(dim, keepdims=True))),
             True: (np_log_softmax(a64, dim), g64 - s * g64.sum(dim, keepdims=True))}
     try:
-        for avx2 in (False, True):
-            _C._allow_avx2(avx2)
+        for isa in available_isas():
+            _C._set_isa_cap(isa)
             for log in (False, True):
                 x = dc.tensor(a, requires_grad=True)
                 y = (F.log_softmax if log else F.softmax)(x, dim)
@@ -397,7 +406,7 @@ def test_float32_portable_and_avx2_paths(shape, dim):
                 np.testing.assert_allclose(y.detach().numpy(), want[log][0], rtol=1e-5, atol=1e-6)
                 np.testing.assert_allclose(x.grad.numpy(), want[log][1], rtol=1e-4, atol=1e-6)
     finally:
-        _C._allow_avx2(True)
+        _C._set_isa_cap("avx512")
 
 
 def test_tensor_softmax_methods_match_functional():

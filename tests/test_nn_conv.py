@@ -155,7 +155,7 @@ def test_conv2d_float32_portable_and_avx2_paths(budget):
             g = _data(conv_ref(x, wt, b, stride, padding, dilation).shape, "float32", 8)
             results = []
             for avx2 in (False, True):
-                _C._allow_avx2(avx2)
+                _C._set_isa_cap("avx2" if avx2 else "portable")
                 if not avx2:
                     _run(case, "float32", seed=5)
                 X, W, B = (dc.tensor(v, requires_grad=True) for v in (x, wt, b))
@@ -165,7 +165,7 @@ def test_conv2d_float32_portable_and_avx2_paths(budget):
             for portable, avx2 in zip(*results):
                 np.testing.assert_array_equal(portable, avx2)
     finally:
-        _C._allow_avx2(True)
+        _C._set_isa_cap("avx512")
         if budget:
             _C._conv2d_set_col_budget(old)
 

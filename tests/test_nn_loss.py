@@ -7,7 +7,7 @@ import pytest
 import deepcore as dc
 import deepcore.nn.functional as F
 from deepcore.autograd import gradcheck
-from conftest import assert_close, leaf
+from conftest import assert_close, available_isas, leaf
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -602,11 +602,11 @@ def test_no_crash_sweep():
                      "none", False)
 
 
-@pytest.mark.parametrize("shape", [(64, 1000), (3, 7, 300)])
+@pytest.mark.parametrize("shape", [(64, 1000), (50, 24), (30, 10), (3, 7, 300)])
 @pytest.mark.parametrize("prob", [False, True])
-def test_float32_portable_and_avx2_paths(shape, prob):
-    """Fused cross-entropy, float32, with the AVX2 kernels off and on: both against
-    the float64 formula, loss and gradient."""
+def test_float32_every_isa_path(shape, prob):
+    """Fused cross-entropy, float32, on each kernel build the CPU runs (portable,
+    AVX2, AVX-512): each against the float64 formula, loss and gradient."""
     r = rng(40)
     x = r.uniform(-20, 20, size=shape)
     if prob:
@@ -629,8 +629,8 @@ def test_float32_portable_and_avx2_paths(shape, prob):
         grad = sm * (0.9 * wt + 0.1 / C * w.sum()) - 0.9 * wt * onehot - 0.1 / C * wb
     tt = dc.tensor(t.astype(np.float32) if prob else t)
     try:
-        for avx2 in (False, True):
-            dc._C._allow_avx2(avx2)
+        for isa in available_isas():
+            dc._C._set_isa_cap(isa)
             xl = dc.tensor(x.astype(np.float32), requires_grad=True)
             loss = F.cross_entropy(xl, tt, dc.tensor(w.astype(np.float32)), reduction="sum",
                                    label_smoothing=0.1)
@@ -638,4 +638,4 @@ def test_float32_portable_and_avx2_paths(shape, prob):
             np.testing.assert_allclose(loss.item(), want, rtol=1e-5)
             np.testing.assert_allclose(xl.grad.numpy(), grad, rtol=1e-4, atol=1e-6)
     finally:
-        dc._C._allow_avx2(True)
+        dc._C._set_isa_cap("avx512")

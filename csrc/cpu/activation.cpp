@@ -15,7 +15,8 @@
 //   dropout     y = keep ? x / (1 - p) : 0               read 4, write 4, 1/4 Philox
 // exp is the branch-free float32 exp of activation.h (vectorised); selects
 // are bit blends (see select()) so that the loops vectorise. The softmax
-// kernels also have AVX2+FMA copies chosen at run time (run_kernel, cpu/isa.h).
+// kernels also have AVX2+FMA and AVX-512 copies chosen at run time (cpu/isa.h;
+// AVX-512 only for rows it suits, widest_for_rows).
 //
 // Measured 2026-11-25 (shared 2-core AMD EPYC VM, float32, bench/activations.py,
 // best of 9; PyTorch 2.13 CPU in the same run): (512, 1000) in cache, softmax
@@ -253,7 +254,9 @@ void softmax(const Array& out, const Array& x, int64_t outer, int64_t n, int64_t
     using T = decltype(tag);
     T* y = out.data<T>();
     const T* px = x.data<T>();
-    over_spans(outer, n, inner, log, [&](Span sp) { run_kernel<SoftmaxKernel, T>(y, px, sp); });
+    const Isa widest = inner == 1 ? widest_for_rows(n) : Isa::Avx512;
+    over_spans(outer, n, inner, log,
+               [&](Span sp) { run_kernel_upto<SoftmaxKernel, T>(widest, y, px, sp); });
   });
 }
 
@@ -264,8 +267,9 @@ void softmax_backward(const Array& out, const Array& g, const Array& y, int64_t 
     T* gx = out.data<T>();
     const T* pg = g.data<T>();
     const T* py = y.data<T>();
+    const Isa widest = inner == 1 ? widest_for_rows(n) : Isa::Avx512;
     over_spans(outer, n, inner, log,
-               [&](Span sp) { run_kernel<SoftmaxBackwardKernel, T>(gx, pg, py, sp); });
+               [&](Span sp) { run_kernel_upto<SoftmaxBackwardKernel, T>(widest, gx, pg, py, sp); });
   });
 }
 

@@ -306,7 +306,7 @@ struct Im2colKernel {
 
 template <class T>
 void im2col(const ConvGeometry& g, const T* x, int64_t q0, int64_t q1, T* col) {
-  run_kernel<Im2colKernel, T>(g, x, q0, q1, col);
+  run_kernel_upto<Im2colKernel, T>(Isa::Avx2, g, x, q0, q1, col);
 }
 
 // Adds col (K x (q1 - q0)) back into sample gx where im2col took each entry:
@@ -370,7 +370,7 @@ struct Col2imKernel {
 
 template <class T>
 void col2im(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1, T* gx) {
-  run_kernel<Col2imKernel, T>(g, col, q0, q1, gx);
+  run_kernel_upto<Col2imKernel, T>(Isa::Avx2, g, col, q0, q1, gx);
 }
 
 // ------------------------------------------------------------- forward

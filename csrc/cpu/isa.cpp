@@ -5,13 +5,21 @@
 namespace dc::cpu {
 
 namespace {
-std::atomic<bool> g_allow_avx2{true};
+std::atomic<Isa> g_cap{Isa::Avx512};
+
+Isa host_level() {
+  static const Isa level = host_has_avx512()     ? Isa::Avx512
+                           : host_has_avx2_fma() ? Isa::Avx2
+                                                 : Isa::Portable;
+  return level;
+}
+}  // namespace
+
+Isa isa_level() {
+  const Isa cap = g_cap.load(std::memory_order_relaxed);
+  return host_level() < cap ? host_level() : cap;
 }
 
-bool cpu_has_avx2_fma() {
-  return host_has_avx2_fma() && g_allow_avx2.load(std::memory_order_relaxed);
-}
-
-void allow_avx2(bool allow) { g_allow_avx2.store(allow); }
+void set_isa_cap(Isa cap) { g_cap.store(cap); }
 
 }  // namespace dc::cpu

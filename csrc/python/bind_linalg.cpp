@@ -12,8 +12,8 @@ void bind_linalg(py::module_& m) {
      "input @ weight^T + bias in one GEMM (bias as the initial C)");
   m.def("_gemm_", &dc::gemm_, py::arg("c"), py::arg("a"), py::arg("b"), py::arg("alpha"),
         py::arg("beta"), "test hook: c = alpha * a @ b + beta * c in place");
-  m.def("_set_gemm_kernel", &dc::set_gemm_kernel, "test hook: 'auto', 'portable' or 'avx2'");
-  m.def("_gemm_kernel", &dc::gemm_kernel, "the GEMM micro-kernel in use: 'avx2' or 'portable'");
+  m.def("_set_gemm_kernel", &dc::set_gemm_kernel, "test hook: 'auto', 'portable', 'avx2' or 'avx512'");
+  m.def("_gemm_kernel", &dc::gemm_kernel, "the GEMM micro-kernel in use: 'avx512', 'avx2' or 'portable'");
   m.def("cuda_set_allow_tf32", &dc::set_allow_tf32, py::arg("allow"),
         "torch.backends.cuda.matmul.allow_tf32 = allow: float32 GPU products may use TF32");
   m.def("cuda_allow_tf32", &dc::allow_tf32, "whether float32 GPU products may use TF32");

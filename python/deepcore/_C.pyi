@@ -113,9 +113,13 @@ class Array:
     @property
     def version(self) -> int:
         ...
-def _allow_avx2(arg0: bool) -> None:
+def _isa_level() -> str:
     """
-    use (True, the default) or skip the AVX2+FMA copies of the float32 softmax and cross-entropy kernels; for tests of the portable path
+    the ISA those kernels run now: the CPU's widest under the cap
+    """
+def _set_isa_cap(arg0: str) -> None:
+    """
+    cap the vector ISA of the float32 softmax, cross-entropy and im2col/col2im kernels ('avx512', the default, takes the widest the CPU has); for tests of each path
     """
 def _conv2d_profile(arg0: bool) -> dict:
     """
@@ -139,11 +143,11 @@ def _gemm_(c: Array, a: Array, b: Array, alpha: typing.SupportsFloat | typing.Su
     """
 def _gemm_kernel() -> str:
     """
-    the GEMM micro-kernel in use: 'avx2' or 'portable'
+    the GEMM micro-kernel in use: 'avx512', 'avx2' or 'portable'
     """
 def _set_gemm_kernel(arg0: str) -> None:
     """
-    test hook: 'auto', 'portable' or 'avx2'
+    test hook: 'auto', 'portable', 'avx2' or 'avx512'
     """
 def abs(arg0: Array) -> Array:
     """

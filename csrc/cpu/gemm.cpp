@@ -526,7 +526,13 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   // A column-major C is the row-major C^T = B^T A^T: the kernel stores rows.
   if (csc != 1 && rsc == 1)
     return gemm(n, m, k, alpha, b, csb, rsb, a, csa, rsa, beta, c, csc, rsc);
-  const GemmKernel which = current_kernel();
+  GemmKernel which = current_kernel();
+  // A C of fewer than 768 values fills too little of the AVX-512 kernel's
+  // 12 x 32 tile (and its partial panels pack value by value): float32 on
+  // Zen 5, AVX2's 6 x 16 is 1.3-2.4x faster on 9x676x16 (conv1's weight
+  // gradient, per sample), 9x676x31, 20x676x20 and 24x676x24, slower on
+  // 31x676x31.
+  if (which == GemmKernel::Avx512 && m * n < 768) which = GemmKernel::Avx2;
   const MicroKernel<T>& uk = select_kernel<T>(which);
   // The narrow kernel is AVX2's (one 256-bit register of C per row), also
   // under the AVX-512 kernels.

@@ -140,6 +140,14 @@ def main():
         if torch is not None:
             torch.set_num_threads(threads)
         print(f"\nthreads={threads}")
+        # The bandwidth at this thread count: deepcore's copy into an existing
+        # tensor, and into a fresh one (the ops below allocate their outputs,
+        # so they pay its first-touch page faults too).
+        xs, ys = dc.from_numpy(x_np), dc.empty(*x_np.shape)
+        t_copy = best_time(lambda: ys.copy_(xs), args.repeat)
+        t_clone = best_time(lambda: xs.clone(), args.repeat)
+        print(f"# bandwidth: copy_ {8 * elems / t_copy / 1e9:.1f} GB/s, "
+              f"clone (fresh output) {8 * elems / t_clone / 1e9:.1f} GB/s")
         head = f"{'case':24s} {'deepcore ms':>11s} {'GB/s':>6s}"
         if torch is not None:
             head += f" {'torch ms':>9s} {'GB/s':>6s} {'torch/deepcore':>15s}"

@@ -121,7 +121,7 @@ double measure_microkernel(const dc::cpu::gemm_detail::MicroKernel<T>& uk) {
   std::vector<double> rates;  // best of 15, as the peak
   for (int r = 0; r < 15; ++r) {
     const auto t0 = Clock::now();
-    for (int64_t i = 0; i < calls; ++i) uk.kernel[uk.mr - 1](kc, a.data(), bp, c.data(), uk.nr, T(1), T(1));
+    for (int64_t i = 0; i < calls; ++i) uk.kernel[uk.mr - 1](kc, a.data(), bp, uk.nr, c.data(), uk.nr, T(1), T(1));
     rates.push_back(2.0 * uk.mr * uk.nr * kc * calls / seconds_since(t0) / 1e9);
   }
   return *std::max_element(rates.begin(), rates.end());

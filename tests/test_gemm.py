@@ -126,10 +126,26 @@ def test_each_dim_over_all_sizes(kernel, dtype):
     (7, 300, 2049),    # columns past one NC block (2048 float32, 1360 float64)
     (1000, 40, 12),    # tall and skinny: many row blocks, one column panel
     (12, 40, 1000),
+    # m <= 64 reads a row-major B in place (full micro-panels) and packs the
+    # partial last one: two k blocks, odd row strides.
+    (40, 1600, 70),
+    (64, 300, 2083),   # past one NC block
+    (65, 300, 97),     # one row too many: packed
 ])
 def test_block_edges(kernel, dtype, m, k, n):
     a, b = rand((m, k), dtype), rand((k, n), dtype)
     check_matmul(dc.from_numpy(a) @ dc.from_numpy(b), a, b)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_b_read_in_place_from_unaligned_views(kernel, dtype):
+    """A row-major B under a C of at most 64 rows is read in place, so the
+    kernels load it at whatever alignment and row stride the view has."""
+    for m, k, n, off in ((33, 50, 70, 1), (64, 129, 96, 3), (7, 800, 40, 5)):
+        a = rand((m, k), dtype)
+        big = rand((k + 1, n + off + 3), dtype)
+        b = big[1:, off:off + n]  # row stride n + off + 3, start off values in
+        check_matmul(dc.from_numpy(a) @ dc.from_numpy(big)[1:, off:off + n], a, b)
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -340,6 +356,7 @@ def test_threads_give_identical_bits(kernel, threads):
         lambda: tvec @ tbig.T,                                # vector x matrix
         lambda: dc.linear(ta, dc.from_numpy(w), dc.from_numpy(bias)),
         lambda: tbig @ dc.from_numpy(narrow),                 # n = 8: the narrow kernel
+        lambda: dc.from_numpy(a[:40]) @ tb,                   # m <= 64: B read in place
     )
     dc.set_num_threads(1)
     one = [f().numpy() for f in products]

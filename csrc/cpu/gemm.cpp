@@ -1,7 +1,9 @@
 // General matrix multiply, BLIS-style: the driver (blocking, packing,
 // threads), the portable micro-kernel, the matrix-vector paths and the plain
-// reference. The AVX2+FMA micro-kernels and their packing are in
-// gemm_avx2.cpp; measurements are in docs/benchmarks.md ("GEMM").
+// reference. The SIMD micro-kernels and their packing are templates in
+// gemm_simd.h, instantiated for AVX2+FMA (gemm_avx2.cpp: 6x16 float32 / 6x8
+// float64) and AVX-512 (gemm_avx512.cpp: 12x32 / 12x16), the widest the CPU
+// has chosen at run time; measurements are in docs/benchmarks.md ("GEMM").
 //
 // Math: C = alpha * A @ B + beta * C, C[i,j] = alpha sum_p A[i,p] B[p,j] +
 // beta C[i,j], with A m x k, B k x n, C m x n in any strides (a transposed
@@ -140,9 +142,10 @@ struct PortableTile<int64_t> { static constexpr int mr = 4, nr = 4; };
 
 // The first R (<= MR) rows of an MR x NR tile.
 template <class T, int MR, int NR, int R>
-void portable_kernel(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+void portable_kernel(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t rsc, T alpha,
+                     T beta) {
   T acc[R][NR] = {};
-  for (int64_t p = 0; p < k; ++p, a += MR, b += NR)
+  for (int64_t p = 0; p < k; ++p, a += MR, b += ldb)
     for (int i = 0; i < R; ++i)
       for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
   for (int i = 0; i < R; ++i) {
@@ -234,10 +237,26 @@ struct Blocking {
   int64_t row_blocks;    // A blocks: row block b holds panels [b*rp/rb, (b+1)*rp/rb)
   int64_t mc_max;        // rows of the largest A block
   int64_t bchunk;        // B micro-panels packed per work item
+  bool b_in_place;       // full B micro-panels read from B itself, not packed
 };
 
+// A row-major B is read in place, not packed, when C has at most this many
+// rows: each B value is then used at most this many times, so copying it
+// costs a large share of the product (packing 144x576 took 5.3 of the 28 us
+// of the 32x144x576 product of a conv layer's forward, per sample), while
+// the micro-kernel's B loads stay as cheap from B's rows as from a panel:
+// each k step reads whole cache lines of one row, and the row panels after
+// the first find the micro-panel in L1. Measured on Zen 5 (AVX-512, 1
+// thread, GFLOP/s packed -> in place): float32 32x144x576 191 -> 234,
+// 12x1000x1000 138 -> 224, 24x512x512 180 -> 244, 64x576x3136 183 -> 212,
+// 32x2000x2000 130 -> 199; float64 gains up to 48 rows and is even at 64.
+// Beyond that it stops paying: 128x1024x1024 225 -> 184 (rows 4 KiB apart
+// alias in L1), 144x32x576 211 -> 176.
+constexpr int64_t kInPlaceRows = 64;
+
 Blocking blocking_for(int mr, int nr, int64_t mc0,
-                      int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt) {
+                      int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt,
+                      bool b_row_major) {
   const int64_t MC = round_up(g_mc > 0 ? g_mc : mc0, mr);
   const int64_t KC = g_kc > 0 ? g_kc : kc0;
   const int64_t NC = round_up(g_nc > 0 ? g_nc : nc0, nr);
@@ -252,6 +271,7 @@ Blocking blocking_for(int mr, int nr, int64_t mc0,
   bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
   const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
   bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
+  bl.b_in_place = b_row_major && m <= kInPlaceRows && n >= nr;
   return bl;
 }
 
@@ -299,11 +319,20 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
       if (tid == 0)
         for (int64_t ib = 0; ib < bl.row_blocks; ++ib)
           counters[ib].next.store(0, std::memory_order_relaxed);
-      for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
-        const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
-        uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR, P.b + pc * P.rsb + (jc + q0 * NR) * P.csb,
-                  P.rsb, P.csb, bbuf + q0 * NR * kc);
-      });
+      // B read in place: only a partial last micro-panel is packed (at bbuf).
+      const int64_t inplace = bl.b_in_place ? nc / NR : 0;  // micro-panels read in place
+      const T* const bpc = P.b + pc * P.rsb + jc;            // B[pc, jc] when in place
+      if (bl.b_in_place) {
+        for_each_unit(team, npan - inplace, [&](int64_t) {
+          uk.pack_b(kc, nc - inplace * NR, bpc + inplace * NR, P.rsb, 1, bbuf);
+        });
+      } else {
+        for_each_unit(team, ceil_div(npan, bl.bchunk), [&](int64_t item) {
+          const int64_t q0 = item * bl.bchunk, q1 = std::min(npan, q0 + bl.bchunk);
+          uk.pack_b(kc, std::min(nc, q1 * NR) - q0 * NR,
+                    P.b + pc * P.rsb + (jc + q0 * NR) * P.csb, P.rsb, P.csb, bbuf + q0 * NR * kc);
+        });
+      }
       const T beta = pc == 0 ? P.beta : T(1);
 
       // Row block ib against B micro-panels taken from its counter, its A
@@ -319,7 +348,9 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
         uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
         for (; jr < npan; jr = next.fetch_add(1, std::memory_order_relaxed)) {
           const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
-          const T* bp = bbuf + jr * NR * kc;
+          const bool direct = jr < inplace;
+          const T* bp = direct ? bpc + jr * NR : bl.b_in_place ? bbuf : bbuf + jr * NR * kc;
+          const int64_t ldb = direct ? P.rsb : NR;
           for (int64_t ir = 0; ir < mcur; ir += MR) {
             const int64_t mcr = std::min<int64_t>(MR, mcur - ir);
             T* cp = P.c + (ic + ir) * P.rsc + (jc + jr * NR) * P.csc;
@@ -329,9 +360,9 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
               for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
             const auto kernel = uk.kernel[mcr - 1];
             if (ncur == NR && P.csc == 1) {
-              kernel(kc, ap, bp, cp, P.rsc, P.alpha, beta);
+              kernel(kc, ap, bp, ldb, cp, P.rsc, P.alpha, beta);
             } else {
-              kernel(kc, ap, bp, tmp, NR, T(1), T(0));
+              kernel(kc, ap, bp, ldb, tmp, NR, T(1), T(0));
               for (int64_t i = 0; i < mcr; ++i)
                 for (int64_t j = 0; j < ncur; ++j) {
                   T& x = cp[i * P.rsc + j * P.csc];
@@ -370,7 +401,8 @@ int threads_for(int64_t m, int64_t n, int64_t k) {
 template <class T>
 bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   const int nt = threads_for(P.m, P.n, P.k);
-  const Blocking bl = blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt);
+  const Blocking bl =
+      blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt, P.csb == 1);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);

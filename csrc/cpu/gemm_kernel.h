@@ -27,10 +27,12 @@ constexpr int kMaxNR = 256 / int(sizeof(T));  // the widest: 256 bytes per row
 
 // C[0:r, 0:nr] = alpha * Apanel[0:r] @ Bpanel + beta * C, where Apanel is dst
 // of pack_a (k steps of mr values, of which the first r are used) and Bpanel
-// of pack_b (k steps of nr values), C has row stride rsc and unit column
-// stride; beta == 0: C is not read. Bpanel is 64-byte aligned.
+// holds k steps of nr values, ldb apart: pack_b's panels (ldb = nr) or a
+// row-major B read in place (ldb = its row stride); C has row stride rsc and
+// unit column stride; beta == 0: C is not read.
 template <class T>
-using KernelFn = void (*)(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta);
+using KernelFn = void (*)(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t rsc,
+                          T alpha, T beta);
 
 template <class T>
 struct MicroKernel {

@@ -132,13 +132,14 @@ template <int Chains>
 constexpr int kSets = Chains >= 8 ? 1 : (8 + Chains - 1) / Chains;
 
 // acc[i][v] = sum_p A[i, p] b[p, v*W : (v+1)*W] for the R rows of a tile:
-// the k loop of every kernel here. b holds k steps of NV * W values, aligned
-// to the register width.
+// the k loop of every kernel here. b holds k steps of NV * W values, ldb
+// apart (packed panels, or B itself read in place: unaligned loads, which
+// cost nothing more on aligned data).
 template <class V, int R, int NV, class A, class T>
-__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
+__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b, int64_t ldb,
                                                      typename V::R (&acc)[R][NV]) {
   using Reg = typename V::R;
-  constexpr int W = V::kLanes, S = kSets<R * NV>, NB = NV * W;
+  constexpr int W = V::kLanes, S = kSets<R * NV>;
   Reg c[S][R][NV];
 #pragma GCC unroll 8
   for (int s = 0; s < S; ++s)
@@ -150,7 +151,7 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
   auto step = [&](int s) __attribute__((always_inline)) {
     Reg bv[NV];
 #pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) bv[v] = V::load(b + s * NB + v * W);
+    for (int v = 0; v < NV; ++v) bv[v] = V::loadu(b + s * ldb + v * W);
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const Reg ai = V::bcast(a.at(i, s));
@@ -160,10 +161,10 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
   };
   int64_t p = 0;
 #pragma GCC unroll 4
-  for (; p + S <= k; p += S, a.advance(S), b += S * NB)
+  for (; p + S <= k; p += S, a.advance(S), b += S * ldb)
 #pragma GCC unroll 8
     for (int s = 0; s < S; ++s) step(s);
-  for (; p < k; ++p, a.advance(1), b += NB) step(0);
+  for (; p < k; ++p, a.advance(1), b += ldb) step(0);
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
@@ -177,7 +178,8 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
 // The packed path: the first R (<= MR) rows of an MR x NV*W tile; R = MR is
 // the main kernel, R < MR the m % MR edge.
 template <class V, int MR, int NV, int R, class T>
-void kernel_tile(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, T beta) {
+void kernel_tile(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t rsc, T alpha,
+                 T beta) {
   using Reg = typename V::R;
   constexpr int W = V::kLanes, NB = NV * W, kLine = 64 / int(sizeof(T));
   // The tile of C is needed at the end: start fetching it now (every cache
@@ -190,7 +192,7 @@ void kernel_tile(int64_t k, const T* a, const T* b, T* c, int64_t rsc, T alpha, 
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + NB - 1), _MM_HINT_T0);
   }
   Reg acc[R][NV];
-  tile_sums<V, R, NV>(k, PanelA<T, MR>{a}, b, acc);
+  tile_sums<V, R, NV>(k, PanelA<T, MR>{a}, b, ldb, acc);
   const Reg va = V::set1(alpha);
   if (beta == T(0)) {
 #pragma GCC unroll 16
@@ -218,7 +220,7 @@ void narrow_tile(int64_t k, const T* a, int64_t rsa, const T* b, T* c, int64_t r
   using Reg = typename V::R;
   constexpr int W = V::kLanes;
   Reg acc[R][1];
-  tile_sums<V, R, 1>(k, RowsA<T>{a, rsa}, b, acc);
+  tile_sums<V, R, 1>(k, RowsA<T>{a, rsa}, b, W, acc);
   const Reg va = V::set1(alpha);
   for (int i = 0; i < R; ++i) {
     T* ci = c + i * rsc;

@@ -149,6 +149,24 @@ def test_b_read_in_place_from_unaligned_views(kernel, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
+def test_a_read_in_place_from_unaligned_views(kernel, dtype):
+    """A row-major A under a C at most two B micro-panels wide is read in place
+    (kernel_rows, every edge row count): odd row strides and offsets, two k
+    blocks, full and partial micro-panels, alpha and beta."""
+    for m, k, n, off in ((781, 40, 64, 1), (100, 1600, 33, 3), (61, 200, 20, 2),
+                         (25, 300, 32, 5), (13, 70, 64, 7)):
+        big = rand((m + 1, k + off + 3), dtype)
+        a = big[1:, off:off + k]  # row stride k + off + 3
+        b = rand((k, n), dtype)
+        check_matmul(dc.from_numpy(big)[1:, off:off + k] @ dc.from_numpy(b), a, b)
+        c0 = rand((m, n), dtype)
+        ref, bound = reference(a, b, 2.5, -0.5, c0)
+        tc = dc.from_numpy(c0.copy())
+        _C._gemm_(tc._a, dc.from_numpy(big)[1:, off:off + k]._a, dc.from_numpy(b)._a, 2.5, -0.5)
+        check_close(tc.numpy(), ref, bound, k, dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
 def test_edge_row_kernels(kernel, dtype):
     """The last panel of an m that is not a multiple of the tile height runs
     a kernel for just those rows: m % 6 (AVX2) and m % 4 (portable) from 1

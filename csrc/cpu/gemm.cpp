@@ -167,6 +167,7 @@ const MicroKernel<T>& portable_microkernel() {
   static const MicroKernel<T> k = {"portable", MR, NR, 128, 256, 4096,
                                    {&portable_kernel<T, MR, NR, 1>, &portable_kernel<T, MR, NR, 2>,
                                     &portable_kernel<T, MR, NR, 3>, &portable_kernel<T, MR, NR, 4>},
+                                   {},
                                    &gemm_detail::pack_a_generic<T, MR>,
                                    &gemm_detail::pack_b_generic<T, NR>, 0, nullptr};
   return k;
@@ -238,6 +239,7 @@ struct Blocking {
   int64_t mc_max;        // rows of the largest A block
   int64_t bchunk;        // B micro-panels packed per work item
   bool b_in_place;       // full B micro-panels read from B itself, not packed
+  bool a_in_place;       // A read from A itself by kernel_rows, not packed
 };
 
 // A row-major B is read in place, not packed, when C has at most this many
@@ -254,9 +256,20 @@ struct Blocking {
 // alias in L1), 144x32x576 211 -> 176.
 constexpr int64_t kInPlaceRows = 64;
 
+// A row-major A is read in place (kernel_rows) when C is at most this many
+// B micro-panels wide: each A value is then used by that few micro-panels,
+// and packing it would copy about as many bytes as the kernels read.
+// Measured on Zen 5 (AVX-512, 1 thread, GFLOP/s packed -> in place up to 1
+// / 2 micro-panels): float32 144x576x32 (conv2's weight gradient per
+// sample) 199 -> 236 / 233, 576x3136x64 212 -> 210 / 242, 100352x576x64 174
+// -> 173 / 216, 2000x2000x32 168 -> 236 / 242; float64 144x576x32 97 -> 94
+// / 116, 2000x2000x32 76 -> 74 / 110; 128x784x30 161 -> 152 / 158 (within
+// noise).
+constexpr int64_t kInPlaceACols = 2;
+
 Blocking blocking_for(int mr, int nr, int64_t mc0,
                       int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt,
-                      bool b_row_major) {
+                      bool b_row_major, bool a_rows) {
   const int64_t MC = round_up(g_mc > 0 ? g_mc : mc0, mr);
   const int64_t KC = g_kc > 0 ? g_kc : kc0;
   const int64_t NC = round_up(g_nc > 0 ? g_nc : nc0, nr);
@@ -272,6 +285,7 @@ Blocking blocking_for(int mr, int nr, int64_t mc0,
   const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
   bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
   bl.b_in_place = b_row_major && m <= kInPlaceRows && n >= nr;
+  bl.a_in_place = a_rows && n <= kInPlaceACols * nr;
   return bl;
 }
 
@@ -345,7 +359,7 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
         const int64_t p0 = ib * bl.row_panels / bl.row_blocks;
         const int64_t p1 = (ib + 1) * bl.row_panels / bl.row_blocks;
         const int64_t ic = p0 * MR, mcur = std::min(P.m, p1 * MR) - ic;
-        uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
+        if (!bl.a_in_place) uk.pack_a(mcur, kc, P.a + ic * P.rsa + pc * P.csa, P.rsa, P.csa, abuf);
         for (; jr < npan; jr = next.fetch_add(1, std::memory_order_relaxed)) {
           const int64_t ncur = std::min<int64_t>(NR, nc - jr * NR);
           const bool direct = jr < inplace;
@@ -354,15 +368,19 @@ void packed_thread(const MicroKernel<T>& uk, const Problem<T>& P, const Blocking
           for (int64_t ir = 0; ir < mcur; ir += MR) {
             const int64_t mcr = std::min<int64_t>(MR, mcur - ir);
             T* cp = P.c + (ic + ir) * P.rsc + (jc + jr * NR) * P.csc;
-            const T* ap = abuf + ir * kc;
+            const T* ap = bl.a_in_place ? P.a + (ic + ir) * P.rsa + pc : abuf + ir * kc;
             // The next tile's C rows: fetched during this call, used by the next.
             if (ir + MR < mcur)
               for (int i = 0; i < MR; ++i) __builtin_prefetch(cp + (MR + i) * P.rsc, 1, 3);
-            const auto kernel = uk.kernel[mcr - 1];
+            // C tile (+)= the A rows' panel (packed or in place) @ the B micro-panel.
+            auto kernel = [&](T* c, int64_t rsc, T alpha, T b0) {
+              if (bl.a_in_place) return uk.kernel_rows[mcr - 1](kc, ap, P.rsa, bp, ldb, c, rsc, alpha, b0);
+              uk.kernel[mcr - 1](kc, ap, bp, ldb, c, rsc, alpha, b0);
+            };
             if (ncur == NR && P.csc == 1) {
-              kernel(kc, ap, bp, ldb, cp, P.rsc, P.alpha, beta);
+              kernel(cp, P.rsc, P.alpha, beta);
             } else {
-              kernel(kc, ap, bp, ldb, tmp, NR, T(1), T(0));
+              kernel(tmp, NR, T(1), T(0));
               for (int64_t i = 0; i < mcr; ++i)
                 for (int64_t j = 0; j < ncur; ++j) {
                   T& x = cp[i * P.rsc + j * P.csc];
@@ -402,7 +420,8 @@ template <class T>
 bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   const int nt = threads_for(P.m, P.n, P.k);
   const Blocking bl =
-      blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt, P.csb == 1);
+      blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt, P.csb == 1,
+                   P.csa == 1 && uk.kernel_rows[0] != nullptr);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);

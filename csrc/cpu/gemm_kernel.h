@@ -34,6 +34,12 @@ template <class T>
 using KernelFn = void (*)(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t rsc,
                           T alpha, T beta);
 
+// The same with A read in place: row i of the tile at a + i * lda, its k
+// steps contiguous (a row-major A), no pack_a.
+template <class T>
+using KernelRowsFn = void (*)(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+                              int64_t rsc, T alpha, T beta);
+
 template <class T>
 struct MicroKernel {
   const char* name;
@@ -42,6 +48,9 @@ struct MicroKernel {
   // kernel[r - 1] computes r rows (r = 1..mr): an m % mr edge costs what it
   // computes, instead of a full tile of zero-padded rows.
   KernelFn<T> kernel[kMaxMR];
+  // kernel_rows[r - 1]: the same tiles reading a row-major A in place
+  // (nullptr for kernels without them).
+  KernelRowsFn<T> kernel_rows[kMaxMR];
   // Rows [0, mc) x columns [0, kc) of A (strides rsa, csa) as ceil(mc/mr)
   // panels of mr * kc values, zero-padded past row mc. May write up to
   // kPackSlack values of garbage after the last panel.

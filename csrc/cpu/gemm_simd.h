@@ -389,12 +389,36 @@ void pack_b_simd(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
   if (j0 < nc) pack_b_generic<T, NR>(kc, nc - j0, b + j0 * csb, rsb, csb, dst);
 }
 
+// The same tile with A read in place: R rows of a row-major A, lda apart.
+// The R broadcasts of a k step come from R rows (lines reused for the next
+// 64 / sizeof(T) steps), where the packed path reads one contiguous panel;
+// used when each value of A would be used by too few B micro-panels to pay
+// for packing it (gemm.cpp).
+template <class V, int NV, int R, class T>
+void kernel_rows_tile(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+                      int64_t rsc, T alpha, T beta) {
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes;
+  Reg acc[R][NV];
+  tile_sums<V, R, NV>(k, RowsA<T>{a, lda}, b, ldb, acc);
+  const Reg va = V::set1(alpha);
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* ci = c + i * rsc + v * W;
+      const Reg r = V::mul(acc[i][v], va);
+      V::storeu(ci, beta == T(0) ? r : V::fmadd(V::loadu(ci), V::set1(beta), r));
+    }
+}
+
 // kernels[r - 1] = the kernel for the first r rows of an MR x NV*W tile,
 // for r = 1..R.
 template <class V, int MR, int NV, int R, class T>
-void fill_kernels(KernelFn<T>* kernels) {
+void fill_kernels(KernelFn<T>* kernels, KernelRowsFn<T>* rows) {
   kernels[R - 1] = &kernel_tile<V, MR, NV, R, T>;
-  if constexpr (R > 1) fill_kernels<V, MR, NV, R - 1>(kernels);
+  rows[R - 1] = &kernel_rows_tile<V, NV, R, T>;
+  if constexpr (R > 1) fill_kernels<V, MR, NV, R - 1>(kernels, rows);
 }
 
 // The MicroKernel of an MR x NV*W tile of V's registers with its packers and
@@ -404,9 +428,9 @@ MicroKernel<T> make_microkernel(const char* name, int64_t mc, int64_t kc, int64_
                                 decltype(MicroKernel<T>::narrow) narrow) {
   static_assert(MR <= kMaxMR && NV * V::kLanes <= kMaxNR<T>, "the driver's edge tile is too small");
   constexpr int NR = NV * V::kLanes;
-  MicroKernel<T> uk = {name, MR, NR, mc, kc, nc, {}, &pack_a_simd<T, MR>, &pack_b_simd<T, NR>,
-                       narrow ? kNarrowMR : 0, narrow};
-  fill_kernels<V, MR, NV, MR>(uk.kernel);
+  MicroKernel<T> uk = {name, MR, NR, mc, kc, nc, {}, {}, &pack_a_simd<T, MR>,
+                       &pack_b_simd<T, NR>, narrow ? kNarrowMR : 0, narrow};
+  fill_kernels<V, MR, NV, MR>(uk.kernel, uk.kernel_rows);
   return uk;
 }
 

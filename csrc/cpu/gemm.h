@@ -29,7 +29,8 @@ bool cpu_supports_avx2_fma();
 bool cpu_supports_avx512();  // AVX-512F and VL, besides AVX2 and FMA
 // Callers check that Avx2 / Avx512 is supported before asking for it.
 void set_gemm_kernel(GemmKernel choice);
-// "avx512", "avx2" or "portable": the kernel float32/float64 products use now.
+// "avx512", "avx2" or "portable": the kernel float32/float64 products use now
+// (under "avx512", products with fewer than 768 C values still run AVX2's).
 const char* gemm_kernel_name();
 
 // Benchmark hook: overrides the cache blocking (0 keeps a kernel's default;

@@ -11,7 +11,7 @@ import deepcore.nn.functional as F
 from deepcore import _C
 from deepcore.autograd import gradcheck
 
-from conftest import assert_close, leaf, call_allowing_errors
+from conftest import assert_close, leaf, call_allowing_errors, available_isas
 
 
 # ------------------------------------------------------------ numpy reference
@@ -140,12 +140,14 @@ def test_conv2d_many_tiles(case, threads, tiny_tiles):
 
 
 @pytest.mark.parametrize("budget", [None, 64])
-def test_conv2d_float32_portable_and_avx2_paths(budget):
-    """float32 im2col / col2im also have AVX2 copies chosen at run time
-    (cpu/isa.h): the portable build against the reference, and both builds
-    give the same bits (they copy and add in the same order, no FMA). The
-    64-byte budget takes the within-row path, the default whole rows."""
+def test_conv2d_float32_isa_paths(budget):
+    """float32 im2col / col2im also have AVX2 (im2col) and AVX-512 (col2im)
+    copies chosen at run time (cpu/isa.h): the portable build against the
+    reference, and every build this CPU runs gives the same bits (they copy
+    and add in the same order, no FMA). The 64-byte budget takes the
+    within-row path, the default whole rows."""
     old = _C._conv2d_set_col_budget(budget) if budget else None
+    isas = available_isas()
     try:
         for case in GRID:
             n, c, co, h, w, k, stride, padding, dilation = case
@@ -154,16 +156,17 @@ def test_conv2d_float32_portable_and_avx2_paths(budget):
             b = _data((co,), "float32", 7)
             g = _data(conv_ref(x, wt, b, stride, padding, dilation).shape, "float32", 8)
             results = []
-            for avx2 in (False, True):
-                _C._set_isa_cap("avx2" if avx2 else "portable")
-                if not avx2:
+            for isa in isas:
+                _C._set_isa_cap(isa)
+                if isa == "portable":
                     _run(case, "float32", seed=5)
                 X, W, B = (dc.tensor(v, requires_grad=True) for v in (x, wt, b))
                 out = F.conv2d(X, W, B, stride=stride, padding=padding, dilation=dilation)
                 out.backward(dc.tensor(g))
                 results.append([t.numpy() for t in (out.detach(), X.grad, W.grad, B.grad)])
-            for portable, avx2 in zip(*results):
-                np.testing.assert_array_equal(portable, avx2)
+            for other in results[1:]:
+                for a, b_ in zip(results[0], other):
+                    np.testing.assert_array_equal(a, b_)
     finally:
         _C._set_isa_cap("avx512")
         if budget:

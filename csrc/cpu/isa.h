@@ -7,7 +7,7 @@
 // CPU has it and the cap allows it. Users: softmax and cross-entropy
 // (exp-bound rows: 3x the SSE2 build's throughput with AVX2, 1.3-1.5x more
 // with AVX-512 on long rows) and conv2d's im2col / col2im (short row copies:
-// 1.4x / 2x, see cpu/conv.cpp; AVX2 only). Results may differ in the last
+// 1.4x / 2x, see cpu/conv.cpp; im2col AVX2 only). Results may differ in the last
 // bits between the paths (FMA rounding, lane counts), never between thread
 // counts. The GEMM has its own dispatch (cpu/gemm.cpp).
 #pragma once

@@ -130,7 +130,8 @@ Plan make_plan(const ConvGeometry& g, int64_t itemsize) {
     const int64_t cols = g_col_budget / (p.k * itemsize);
     p.tile = cols >= g.ow ? std::min(p.q, cols / g.ow * g.ow)
                           : std::clamp(cols, std::min(kMinTileCols, p.q), p.q);
-    p.stride = (p.k * p.tile + 15) / 16 * 16;  // 64-byte aligned for float and double
+    // K + 1 rows: the forward's row of ones for the bias.
+    p.stride = ((p.k + 1) * p.tile + 15) / 16 * 16;  // 64-byte aligned for float and double
   }
   return p;
 }
@@ -407,6 +408,22 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
   Array buf;
   if (p.stride) buf = Array::empty({workers * p.stride}, out.dtype());
   T* pbuf = p.stride ? buf.data<T>() : nullptr;
+  // With im2col and a bias, the bias is one more column of W (Co x K+1)
+  // against a row of ones under the column tile: C is then written once,
+  // instead of filled with the bias and read back (beta = 1), which cost
+  // 0.34 of 4.3 ms on 16->32 3x3 b128 (Sapphire Rapids, 1 thread).
+  const bool bias_row = pb && p.stride > 0;  // im2col runs (not direct, K > 0)
+  const int64_t kw = bias_row ? p.k + 1 : p.k;  // the GEMM's inner size
+  Array wb;
+  if (bias_row) {
+    wb = Array::empty({g.co * kw}, w.dtype());
+    T* d = wb.data<T>();
+    for (int64_t o = 0; o < g.co; ++o) {
+      std::copy(pw + o * p.k, pw + (o + 1) * p.k, d + o * kw);
+      d[o * kw + p.k] = pb[o];
+    }
+    pw = d;
+  }
 
   for_units(g.n, workers, [&](int64_t n, int64_t wk) {
     const T* xn = px + n * g.c * g.h * g.w;
@@ -419,18 +436,19 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
       if (!p.direct) {
         PhaseTimer t(kIm2col);
         im2col(g, xn, q0, q1, col);
+        if (bias_row) std::fill(col + p.k * tq, col + (p.k + 1) * tq, T(1));
         b = col;
         rsb = tq;
       }
       T beta = 0;
-      if (pb) {  // C starts as the bias and the product is added to it
+      if (pb && !bias_row) {  // C starts as the bias and the product is added to it
         PhaseTimer t(kBias);
         for (int64_t o = 0; o < g.co; ++o) std::fill(on + o * p.q + q0, on + o * p.q + q1, pb[o]);
         beta = 1;
       }
       {
         PhaseTimer t(kGemmForward);
-        conv_gemm<T>(g.co, tq, p.k, pw, p.k, 1, b, rsb, 1, beta, on + q0, p.q);
+        conv_gemm<T>(g.co, tq, kw, pw, kw, 1, b, rsb, 1, beta, on + q0, p.q);
       }
       if (relu) {  // the fused relu, while this tile of the output is in cache
         PhaseTimer t(kRelu);

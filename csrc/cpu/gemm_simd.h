@@ -175,13 +175,29 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
     }
 }
 
+// C tile = alpha * acc + beta * C (beta == 0: C is not read).
+template <class V, int R, int NV, class T>
+__attribute__((always_inline)) inline void store_tile(const typename V::R (&acc)[R][NV], T* c,
+                                                      int64_t rsc, T alpha, T beta) {
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes;
+  const Reg va = V::set1(alpha), vb = V::set1(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* ci = c + i * rsc + v * W;
+      const Reg r = V::mul(acc[i][v], va);
+      V::storeu(ci, beta == T(0) ? r : V::fmadd(V::loadu(ci), vb, r));
+    }
+}
+
 // The packed path: the first R (<= MR) rows of an MR x NV*W tile; R = MR is
 // the main kernel, R < MR the m % MR edge.
 template <class V, int MR, int NV, int R, class T>
 void kernel_tile(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t rsc, T alpha,
                  T beta) {
-  using Reg = typename V::R;
-  constexpr int W = V::kLanes, NB = NV * W, kLine = 64 / int(sizeof(T));
+  constexpr int NB = NV * V::kLanes, kLine = 64 / int(sizeof(T));
   // The tile of C is needed at the end: start fetching it now (every cache
   // line a row may touch, the row need not be aligned).
 #pragma GCC unroll 16
@@ -191,24 +207,9 @@ void kernel_tile(int64_t k, const T* a, const T* b, int64_t ldb, T* c, int64_t r
       _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + j), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + i * rsc + NB - 1), _MM_HINT_T0);
   }
-  Reg acc[R][NV];
+  typename V::R acc[R][NV];
   tile_sums<V, R, NV>(k, PanelA<T, MR>{a}, b, ldb, acc);
-  const Reg va = V::set1(alpha);
-  if (beta == T(0)) {
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) V::storeu(c + i * rsc + v * W, V::mul(acc[i][v], va));
-  } else {
-    const Reg vb = V::set1(beta);
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        T* ci = c + i * rsc + v * W;
-        V::storeu(ci, V::fmadd(acc[i][v], va, V::mul(V::loadu(ci), vb)));
-      }
-  }
+  store_tile<V>(acc, c, rsc, alpha, beta);
 }
 
 // The narrow path: R rows of C[:, 0:n], n <= W, from a row-major A in place
@@ -397,19 +398,9 @@ void pack_b_simd(int64_t kc, int64_t nc, const T* b, int64_t rsb, int64_t csb, T
 template <class V, int NV, int R, class T>
 void kernel_rows_tile(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
                       int64_t rsc, T alpha, T beta) {
-  using Reg = typename V::R;
-  constexpr int W = V::kLanes;
-  Reg acc[R][NV];
+  typename V::R acc[R][NV];
   tile_sums<V, R, NV>(k, RowsA<T>{a, lda}, b, ldb, acc);
-  const Reg va = V::set1(alpha);
-#pragma GCC unroll 16
-  for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-    for (int v = 0; v < NV; ++v) {
-      T* ci = c + i * rsc + v * W;
-      const Reg r = V::mul(acc[i][v], va);
-      V::storeu(ci, beta == T(0) ? r : V::fmadd(V::loadu(ci), V::set1(beta), r));
-    }
+  store_tile<V>(acc, c, rsc, alpha, beta);
 }
 
 // kernels[r - 1] = the kernel for the first r rows of an MR x NV*W tile,

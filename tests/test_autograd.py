@@ -52,6 +52,87 @@ def test_leaf_grads_are_not_aliased():
     assert_close(b.grad, np.array([1.0], dtype=np.float32))
 
 
+class PassThrough(Function):
+    """Backward hands back the very tensor it was given."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class SameGradTwice(Function):
+    """Backward returns one new tensor for both inputs, and keeps it."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        r = grad * 2
+        ctx.kept = r
+        return r, r
+
+
+class ViewsOfOneGrad(Function):
+    """Backward returns two views of one new tensor."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return a + b
+
+    @staticmethod
+    def backward(ctx, grad):
+        r = grad * 2
+        return r.reshape(2), r.reshape(2)
+
+
+def test_leaf_grad_never_aliases_the_seed_or_another_tensor():
+    """Leaves keep a gradient without copying it only when nothing else can
+    reach its memory (autograd/engine.py): never the caller's seed, a tensor
+    handed to two leaves (as one object or as views) or one a backward kept."""
+    x = dc.tensor([1.0, 2.0], requires_grad=True)
+    g = dc.tensor([3.0, 4.0])
+    PassThrough.apply(x).backward(g)
+    g.zero_()
+    assert_close(x.grad, np.array([3.0, 4.0], dtype=np.float32))
+    x.grad = None
+    x.backward(g)  # a leaf as the root: its gradient is the seed, copied
+    g.fill_(5.0)
+    assert_close(x.grad, np.zeros(2, dtype=np.float32))
+
+    for fn in (SameGradTwice, ViewsOfOneGrad):
+        a = dc.tensor([1.0, 2.0], requires_grad=True)
+        b = dc.tensor([1.0, 2.0], requires_grad=True)
+        y = fn.apply(a, b)
+        y.backward(dc.ones(2), retain_graph=True)  # the node (and SameGradTwice's kept) stay
+        a.grad.zero_()
+        assert_close(b.grad, np.array([2.0, 2.0], dtype=np.float32))
+        if fn is SameGradTwice:
+            assert_close(y.grad_fn.kept, np.array([2.0, 2.0], dtype=np.float32))
+
+
+def test_fresh_leaf_gradients_are_kept_without_a_copy(monkeypatch):
+    """The gradients an op's backward makes become the leaves' .grad as they
+    are (as in PyTorch): no clone, which would cost a pass over each."""
+    clones = []
+    real_clone = dc.Tensor.clone
+    monkeypatch.setattr(dc.Tensor, "clone", lambda t: clones.append(t) or real_clone(t))
+    x = dc.tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    w = dc.tensor(np.full((3, 5), 2.0, np.float32), requires_grad=True)
+    (x @ w).relu().sum().backward()
+    assert clones == []
+    assert_close(x.grad, np.full((4, 3), 10.0, dtype=np.float32))
+    assert_close(w.grad, np.full((3, 5), 4.0, dtype=np.float32))
+    (x @ w).sum().backward()  # accumulation adds into a new tensor, as before
+    assert clones == []
+    assert_close(x.grad, np.full((4, 3), 20.0, dtype=np.float32))
+
+
 def test_non_scalar_backward_needs_gradient():
     x = dc.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="only for scalar outputs"):

@@ -1,4 +1,5 @@
 #include "core/storage.h"
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -95,6 +96,13 @@ size_t large_size(int64_t nbytes) { return (static_cast<size_t>(nbytes) + kHuge 
 
 int64_t cpu_cached_bytes() { return static_cast<int64_t>(large_cache().cached()); }
 void cpu_empty_cache() { large_cache().release(); }
+
+namespace {
+std::atomic<int64_t> g_next_serial{0};
+}  // namespace
+
+int64_t Storage::take_serial() { return g_next_serial.fetch_add(1, std::memory_order_relaxed); }
+int64_t Storage::next_serial() { return g_next_serial.load(std::memory_order_relaxed); }
 
 std::shared_ptr<Storage> Storage::allocate(int64_t nbytes, Device device) {
   void* p = nullptr;

@@ -28,15 +28,23 @@ class Storage {
   // detect that a tensor saved for backward was modified afterwards.
   int64_t version() const { return version_; }
   void bump_version() { ++version_; }
+  // Storages are numbered in order of creation, so autograd can tell a
+  // gradient made during a backward pass (serial >= the next_serial() read
+  // at its start) from one that existed before.
+  int64_t serial() const { return serial_; }
+  static int64_t next_serial();
 
  private:
   Storage(void* data, int64_t nbytes, Device device, std::shared_ptr<void> owner)
-      : data_(data), nbytes_(nbytes), device_(device), owner_(std::move(owner)) {}
+      : data_(data), nbytes_(nbytes), device_(device), owner_(std::move(owner)),
+        serial_(take_serial()) {}
+  static int64_t take_serial();
   void* data_;
   int64_t nbytes_;
   Device device_;
   std::shared_ptr<void> owner_;
   int64_t version_ = 0;
+  int64_t serial_;
 };
 
 // Freed CPU blocks of 4 MiB and more are kept (up to 512 MiB) for reuse by

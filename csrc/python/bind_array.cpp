@@ -128,6 +128,13 @@ void bind_array(py::module_& m) {
       .def("data_ptr", [](const Array& a) { return reinterpret_cast<uintptr_t>(a.data_ptr()); })
       .def("storage_id", [](const Array& a) { return reinterpret_cast<uintptr_t>(a.storage().get()); })
       .def_property_readonly("version", [](const Array& a) { return a.storage()->version(); })
+      // Whether this array alone holds memory of ours made at or after
+      // `serial` (Storage::next_serial()): autograd then keeps it as a leaf's
+      // gradient instead of copying it.
+      .def("sole_owner_since", [](const Array& a, int64_t serial) {
+        const auto& s = a.storage();
+        return s && s.use_count() == 1 && s->owns_memory() && s->serial() >= serial;
+      })
       .def("item", &item);
 
   m.def("to_numpy", &to_numpy, "numpy view of a CPU array (shares memory)");
@@ -152,6 +159,8 @@ void bind_array(py::module_& m) {
     default_generator().manual_seed(seed);
     default_generator().set_offset(offset);
   });
+  m.def("_storage_next_serial", &Storage::next_serial,
+        "The serial number the next storage made will get.");
   m.def("_cpu_cached_bytes", &cpu_cached_bytes,
         "Bytes of freed large CPU blocks kept for reuse.");
   m.def("_cpu_empty_cache", &cpu_empty_cache, "Returns the cached large CPU blocks to the system.");

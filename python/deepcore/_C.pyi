@@ -84,6 +84,8 @@ class Array:
         ...
     def numel(self) -> int:
         ...
+    def sole_owner_since(self, arg0: typing.SupportsInt | typing.SupportsIndex) -> bool:
+        ...
     def storage_id(self) -> int:
         ...
     @property
@@ -128,6 +130,10 @@ def _conv2d_profile(arg0: bool) -> dict:
 def _conv2d_set_col_budget(arg0: typing.SupportsInt | typing.SupportsIndex) -> int:
     """
     sets the im2col tile budget per worker in bytes (tests); returns the previous one
+    """
+def _storage_next_serial() -> int:
+    """
+    The serial number the next storage made will get.
     """
 def _cpu_cached_bytes() -> int:
     """

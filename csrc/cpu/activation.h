@@ -34,15 +34,23 @@ template <class T> inline T select(bool c, T a, T b) {
 // exp(x) and expm1(x) for x <= 0 (and NaN), float32: written without branches
 // or calls so that loops over them vectorise (std::expf never does without
 // -ffast-math). Softmax, log-softmax, cross-entropy and ELU only need x <= 0.
-// Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then expm1(r) by its Taylor
-// series to degree 7 (truncation r^8/8! < 6e-9 relative), and 2^n built in
-// exponent bits as 2^(n>>1) * 2^(n-(n>>1)) so that results down through the
-// subnormals (then 0) come out right:
-//   expm1(x) = 2^n expm1(r) + (2^n - 1)   (no cancellation: n = 0 for
-//   |x| < ln2/2, where the result is r's series itself).
-// Measured max relative error 1e-7 over normal results (1 ulp). NaN passes
-// through. Float64 uses the C library (its loops do not vectorise on SSE2
-// anyway, for lack of packed int64 conversions).
+// Both reduce x = n ln2 + r, |r| <= ln2/2 (Cody-Waite, n rounded by adding
+// 1.5 * 2^23), and put 2^n together in exponent bits; results come out right
+// down through the subnormals (then 0), and NaN passes through.
+//   exp:   2^-64 exp(r) by a degree-6 polynomial (Chebyshev-node fit of
+//          exp on [-ln2/2, ln2/2], its coefficients scaled by 2^-64, an
+//          exact change), times 2^(n + 64), a normal number for every n >=
+//          -150: one rounding, into the subnormals too. 15 vector operations
+//          (the expm1 form below takes 24): softmax's exp pass, measured
+//          alone, went 0.39 -> 0.26 ns/elem with AVX2 and 0.28 -> 0.21 with
+//          AVX-512 (Sapphire Rapids, 1 thread). Max relative error 8.8e-8.
+//   expm1: expm1(r) by its Taylor series to degree 7 (truncation r^8/8! <
+//          6e-9 relative), 2^n as 2^(n>>1) * 2^(n-(n>>1)) so that subnormal
+//          scales are exact, and expm1(x) = 2^n expm1(r) + (2^n - 1) (no
+//          cancellation: n = 0 for |x| < ln2/2, where the result is r's
+//          series itself). Max relative error 1e-7 (1 ulp).
+// Float64 uses the C library (its loops do not vectorise on SSE2 anyway, for
+// lack of packed int64 conversions).
 namespace expf_detail {
 constexpr float lo = -104.0f;  // exp(-104) is below half the smallest subnormal
 constexpr float log2e = 1.44269504088896341f;
@@ -50,6 +58,11 @@ constexpr float ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
 constexpr float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
 constexpr float c[8] = {1.0f, 1.0f, 1.0f / 2, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720,
                         1.0f / 5040};  // 1/k!
+constexpr float two_m64 = 5.42101086242752217e-20f;  // 2^-64
+// exp(r) ~ sum e[k] r^k on |r| <= ln2/2 (polynomial error 2.5e-9), times 2^-64.
+constexpr float e[7] = {two_m64,           1.000000038e+00f * two_m64, 5.000000047e-01f * two_m64,
+                        1.666641551e-01f * two_m64, 4.166635290e-02f * two_m64,
+                        8.375126398e-03f * two_m64, 1.394110844e-03f * two_m64};
 
 inline float pow2(int32_t n) {  // 2^n for a normal exponent n
   int32_t b = (n + 127) << 23;
@@ -58,8 +71,14 @@ inline float pow2(int32_t n) {  // 2^n for a normal exponent n
   return s;
 }
 
-template <bool Minus1>
-inline float exp_nonpos(float x) {
+// The reduction shared by both: r, and n as an integer (the low mantissa
+// bits of x log2e + magic).
+struct Reduced {
+  float r;
+  int32_t ni;
+};
+
+inline Reduced reduce(float x) {
   // The clamp is a bit blend too: with ?: GCC threads a branch around the rest.
   const float xc = select(x < lo, lo, x);  // NaN compares false and passes through
   const float t = xc * log2e + magic;
@@ -68,9 +87,26 @@ inline float exp_nonpos(float x) {
   const float mg = magic;
   std::memcpy(&tb, &t, sizeof t);
   std::memcpy(&mb, &mg, sizeof mg);
-  const int32_t ni = tb - mb;  // n as an integer: the low mantissa bits of t
-  const float s = pow2(ni >> 1) * pow2(ni - (ni >> 1));
-  const float r = (xc - n * ln2_hi) - n * ln2_lo;
+  return {(xc - n * ln2_hi) - n * ln2_lo, tb - mb};
+}
+
+inline float exp_nonpos(float x) {
+  const Reduced d = reduce(x);
+  const float r = d.r;
+  float p = e[6];
+  p = p * r + e[5];
+  p = p * r + e[4];
+  p = p * r + e[3];
+  p = p * r + e[2];
+  p = p * r + e[1];
+  p = p * r + e[0];
+  return p * pow2(d.ni + 64);
+}
+
+inline float expm1_nonpos(float x) {
+  const Reduced d = reduce(x);
+  const float r = d.r;
+  const float s = pow2(d.ni >> 1) * pow2(d.ni - (d.ni >> 1));
   float p = c[7];  // expm1(r) = r (1 + r (1/2! + r (1/3! + ...)))
   p = p * r + c[6];
   p = p * r + c[5];
@@ -79,24 +115,37 @@ inline float exp_nonpos(float x) {
   p = p * r + c[2];
   p = p * r + c[1];
   p *= r;
-  return Minus1 ? s * p + (s - 1.0f) : s * p + s;
+  return s * p + (s - 1.0f);
 }
 }  // namespace expf_detail
 
-inline float exp_nonpos(float x) { return expf_detail::exp_nonpos<false>(x); }
-inline float expm1_nonpos(float x) { return expf_detail::exp_nonpos<true>(x); }
+inline float exp_nonpos(float x) { return expf_detail::exp_nonpos(x); }
+inline float expm1_nonpos(float x) { return expf_detail::expm1_nonpos(x); }
 inline double exp_nonpos(double x) { return std::exp(x); }
 inline double expm1_nonpos(double x) { return std::expm1(x); }
 
-// max of a contiguous row, with 8 independent running maxima (vectorised).
-// NaN is skipped here; softmax-like callers still return NaN for such a row,
-// through exp(x - max).
+// max of a contiguous row (vectorised): 64 running maxima, so that 4
+// AVX-512 (8 AVX2) registers' max chains run at once instead of one waiting
+// on its own latency (the max pass was a third of softmax's time with 8),
+// then 8 for the rest of the row. NaN is skipped here; softmax-like callers
+// still return NaN for such a row, through exp(x - max).
 template <class T> T row_max(const T* x, int64_t n) {
-  constexpr int kLanes = 8;
+  constexpr int kWide = 64, kLanes = 8;
   constexpr T lowest = -std::numeric_limits<T>::infinity();
-  T m[kLanes];
+  T m[kWide];
   for (int l = 0; l < kLanes; ++l) m[l] = lowest;
   int64_t i = 0;
+  if (n >= 4 * kWide) {  // shorter rows lose more on the wide set's setup than they gain
+    for (int l = kLanes; l < kWide; ++l) m[l] = lowest;
+    for (; i + kWide <= n; i += kWide) {
+#pragma omp simd
+      for (int l = 0; l < kWide; ++l) m[l] = std::max(m[l], x[i + l]);
+    }
+    for (int b = kLanes; b < kWide; b += kLanes) {
+#pragma omp simd
+      for (int l = 0; l < kLanes; ++l) m[l] = std::max(m[l], m[b + l]);
+    }
+  }
   for (; i + kLanes <= n; i += kLanes) {
 #pragma omp simd
     for (int l = 0; l < kLanes; ++l) m[l] = std::max(m[l], x[i + l]);

@@ -235,10 +235,37 @@ def test_softmax_extreme_logits(dtype):
     assert ls[3, 1] == -np.inf and sm[3, 1] == 0.0
 
 
+def test_float32_exp_accuracy_down_to_subnormals():
+    """softmax([0, x])[1] is the kernels' exp(x) itself for x < -17 (the sum
+    rounds to 1): within 1.5e-7 relative of float64 exp while the result is
+    normal, and within one subnormal step below (to 0 past exp(-103.97)), in
+    every kernel build."""
+    x = np.concatenate([np.linspace(-104.5, -17.0, 200001), [-87.33, -87.34, -100.0, -103.9]])
+    x = x.astype(np.float32)
+    a = np.stack([np.zeros_like(x), x], axis=1)
+    want = np.exp(x.astype(np.float64))
+    tiny = np.finfo(np.float32).tiny
+    try:
+        for isa in available_isas():
+            _C._set_isa_cap(isa)
+            got = F.softmax(dc.tensor(a), 1).numpy()[:, 1].astype(np.float64)
+            normal = want >= tiny
+            rel = np.abs(got[normal] - want[normal]) / want[normal]
+            assert rel.max() < 1.5e-7, (isa, rel.max())
+            assert np.abs(got[~normal] - want[~normal]).max() <= 2.0 ** -149, isa
+    finally:
+        _C._set_isa_cap("avx512")
+
+
 def test_softmax_nan_row():
     a = np.array([[np.nan, 1.0, 2.0], [1.0, 2.0, 3.0]], np.float32)
     sm = F.softmax(dc.tensor(a), 1).numpy()
     assert np.all(np.isnan(sm[0])) and np.all(np.isfinite(sm[1]))
+    # Rows of 256+ take row_max's wide path: a NaN anywhere still spoils the row.
+    b = np.random.default_rng(3).uniform(-5, 5, size=(3, 300)).astype(np.float32)
+    b[0, 7], b[1, 299] = np.nan, np.nan
+    sm = F.softmax(dc.tensor(b), 1).numpy()
+    assert np.all(np.isnan(sm[:2])) and np.all(np.isfinite(sm[2]))
 
 
 @pytest.mark.parametrize("shape,dim", [((3, 4), 1), ((3, 4), 0), ((2, 3, 2), 1), ((4,), 0),

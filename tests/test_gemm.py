@@ -130,7 +130,13 @@ def test_each_dim_over_all_sizes(kernel, dtype):
     # partial last one: two k blocks, odd row strides.
     (40, 1600, 70),
     (64, 300, 2083),   # past one NC block
-    (65, 300, 97),     # one row too many: packed
+    (65, 300, 97),     # one row too many: packed (but on Intel, float32)
+    # On Intel float32 reads B in place up to 256 rows, unless its rows are
+    # a multiple of 2 KiB apart (gemm.cpp, in_place_rows).
+    (200, 1600, 70),
+    (256, 300, 2083),
+    (257, 300, 97),    # packed everywhere
+    (100, 70, 512),    # rows 2 KiB apart (float32): packed
 ])
 def test_block_edges(kernel, dtype, m, k, n):
     a, b = rand((m, k), dtype), rand((k, n), dtype)
@@ -139,9 +145,11 @@ def test_block_edges(kernel, dtype, m, k, n):
 
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_b_read_in_place_from_unaligned_views(kernel, dtype):
-    """A row-major B under a C of at most 64 rows is read in place, so the
-    kernels load it at whatever alignment and row stride the view has."""
-    for m, k, n, off in ((33, 50, 70, 1), (64, 129, 96, 3), (7, 800, 40, 5)):
+    """A row-major B under a C of at most 64 rows (Intel, float32: 256) is
+    read in place, so the kernels load it at whatever alignment and row
+    stride the view has."""
+    for m, k, n, off in ((33, 50, 70, 1), (64, 129, 96, 3), (7, 800, 40, 5), (150, 80, 70, 1),
+                         (256, 300, 96, 3)):
         a = rand((m, k), dtype)
         big = rand((k + 1, n + off + 3), dtype)
         b = big[1:, off:off + n]  # row stride n + off + 3, start off values in

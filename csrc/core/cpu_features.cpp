@@ -29,4 +29,16 @@ bool host_has_avx512() {
 #endif
 }
 
+bool host_is_intel() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_is("intel") != 0;
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
 }  // namespace dc

@@ -10,5 +10,7 @@ bool host_has_avx2_fma();
 // True when the CPU (and the OS, which must save the zmm registers) also
 // supports AVX-512F and AVX-512VL.
 bool host_has_avx512();
+// True on an Intel CPU (GEMM tuning that was measured to differ by vendor).
+bool host_is_intel();
 
 }  // namespace dc

@@ -255,6 +255,20 @@ struct Blocking {
 // Beyond that it stops paying: 128x1024x1024 225 -> 184 (rows 4 KiB apart
 // alias in L1), 144x32x576 211 -> 176.
 constexpr int64_t kInPlaceRows = 64;
+// On Intel float32 keeps paying up to 256 rows (Sapphire Rapids, AVX-512, 1
+// thread, GFLOP/s packed -> in place: 144x32x576 (conv2's input gradient
+// per sample) 184 -> 196, 144x576x576 188 -> 215, 128x784x256 201 -> 216,
+// 200x300x700 206 -> 218, 256^3 210 -> 216; 100x1000x1000 162 -> 159),
+// unless B's rows are a multiple of 2 KiB apart: then they fall into few
+// cache sets (128x1024x1024 178 -> 97). Float64 loses there (144x576x576 84
+// -> 76, 200x300x700 92 -> 82), as does float32 on Zen 5 (144x32x576 211 ->
+// 176, above).
+constexpr int64_t kInPlaceRowsIntel = 256;
+
+int64_t in_place_rows(int64_t ldb_bytes, int64_t itemsize) {
+  static const bool intel = host_is_intel();
+  return intel && itemsize == 4 && ldb_bytes % 2048 != 0 ? kInPlaceRowsIntel : kInPlaceRows;
+}
 
 // A row-major A is read in place (kernel_rows) when C is at most this many
 // B micro-panels wide: each A value is then used by that few micro-panels,
@@ -269,7 +283,7 @@ constexpr int64_t kInPlaceACols = 2;
 
 Blocking blocking_for(int mr, int nr, int64_t mc0,
                       int64_t kc0, int64_t nc0, int64_t m, int64_t n, int64_t k, int nt,
-                      bool b_row_major, bool a_rows) {
+                      bool b_row_major, int64_t ldb_bytes, int64_t itemsize, bool a_rows) {
   const int64_t MC = round_up(g_mc > 0 ? g_mc : mc0, mr);
   const int64_t KC = g_kc > 0 ? g_kc : kc0;
   const int64_t NC = round_up(g_nc > 0 ? g_nc : nc0, nr);
@@ -284,7 +298,7 @@ Blocking blocking_for(int mr, int nr, int64_t mc0,
   bl.mc_max = ceil_div(bl.row_panels, bl.row_blocks) * mr;
   const int64_t npan = ceil_div(std::min(n, bl.nc), nr);
   bl.bchunk = std::max<int64_t>(1, npan / (4 * nt));
-  bl.b_in_place = b_row_major && m <= kInPlaceRows && n >= nr;
+  bl.b_in_place = b_row_major && m <= in_place_rows(ldb_bytes, itemsize) && n >= nr;
   bl.a_in_place = a_rows && n <= kInPlaceACols * nr;
   return bl;
 }
@@ -421,7 +435,7 @@ bool gemm_packed(const MicroKernel<T>& uk, const Problem<T>& P) {
   const int nt = threads_for(P.m, P.n, P.k);
   const Blocking bl =
       blocking_for(uk.mr, uk.nr, uk.mc, uk.kc, uk.nc, P.m, P.n, P.k, nt, P.csb == 1,
-                   P.csa == 1 && uk.kernel_rows[0] != nullptr);
+                   P.rsb * int64_t(sizeof(T)), sizeof(T), P.csa == 1 && uk.kernel_rows[0] != nullptr);
   // B panel (shared) then one A block per thread, each 64-byte aligned;
   // pack_a may write kPackSlack values past its panels.
   const int64_t bsize = round_up(bl.kc * bl.nc, 16);

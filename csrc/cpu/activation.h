@@ -43,7 +43,7 @@ template <class T> inline T select(bool c, T a, T b) {
 //          -150: one rounding, into the subnormals too. 15 vector operations
 //          (the expm1 form below takes 24): softmax's exp pass, measured
 //          alone, went 0.39 -> 0.26 ns/elem with AVX2 and 0.28 -> 0.21 with
-//          AVX-512 (Sapphire Rapids, 1 thread). Max relative error 8.8e-8.
+//          AVX-512 (Emerald Rapids, 1 thread). Max relative error 8.8e-8.
 //   expm1: expm1(r) by its Taylor series to degree 7 (truncation r^8/8! <
 //          6e-9 relative), 2^n as 2^(n>>1) * 2^(n-(n>>1)) so that subnormal
 //          scales are exact, and expm1(x) = 2^n expm1(r) + (2^n - 1) (no

@@ -21,8 +21,11 @@
 // whole output rows when one fits (im2col then copies whole rows with
 // hoisted bounds), else runs within a row. The GEMM writes the tile's outputs in
 // place (C = out_n[:, q0:q1], row stride Q). 1x1 convolutions with stride 1
-// and no padding skip im2col: col_n is x_n itself. The bias is C's initial
-// value (beta = 1), and a fused relu (nn.Sequential's Conv2d then ReLU) runs
+// and no padding skip im2col: col_n is x_n itself. The bias is one more
+// column of W against a row of ones under the im2col tile (K + 1 rows), so
+// the GEMM writes C once; 1x1 direct convolutions, which have no tile,
+// start C as the bias instead (beta = 1). A fused relu (nn.Sequential's
+// Conv2d then ReLU) runs
 // on each output tile right after its GEMM, while the tile is in cache,
 // instead of as a separate pass over the whole output.
 //
@@ -51,6 +54,12 @@
 // 2026-12-07, Zen 5 VM (AVX-512 GEMM, B read in place by the forward and A
 // by the weight gradient): fwd+bwd ratios 0.13-0.56, 1.06-1.12 (against
 // PyTorch's fast runs; 0.55 against its slow ones), 0.70-0.96, 0.48-0.60.
+// 2026-12-07, Intel VM (Emerald Rapids, AVX-512; after col2im's __restrict
+// adds, the bias as a column of W and B in place for the input gradient):
+// 0.18, 1.05 (against PyTorch's fast runs; 0.74-0.83 against its slow
+// ones), 0.95-1.00, 0.50-0.56 at 1 thread; 0.16-0.40, 1.05, 0.93-1.10,
+// 0.56-0.63 at 2. conv2's two im2col passes are 12% of its time: next is
+// the GEMM reading x itself (docs/benchmarks.md, "conv2d").
 #include "cpu/conv.h"
 #include <algorithm>
 #include <atomic>
@@ -371,7 +380,7 @@ void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1
 
 // The adds go through add_run, whose __restrict spares each short run the
 // compiler's overlap check and scalar fallback (1.71 -> 0.96 ms on 16->32
-// 3x3 b128, Sapphire Rapids, 1 thread); AVX-512 takes it to 0.85 (no change
+// 3x3 b128, Emerald Rapids, 1 thread); AVX-512 takes it to 0.85 (no change
 // on 64->64 3x3 pad 1, where rows are 56 long).
 struct Col2imKernel {
   template <class T>
@@ -411,7 +420,7 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
   // With im2col and a bias, the bias is one more column of W (Co x K+1)
   // against a row of ones under the column tile: C is then written once,
   // instead of filled with the bias and read back (beta = 1), which cost
-  // 0.34 of 4.3 ms on 16->32 3x3 b128 (Sapphire Rapids, 1 thread).
+  // 0.34 of 4.3 ms on 16->32 3x3 b128 (Emerald Rapids, 1 thread).
   const bool bias_row = pb && p.stride > 0;  // im2col runs (not direct, K > 0)
   const int64_t kw = bias_row ? p.k + 1 : p.k;  // the GEMM's inner size
   Array wb;

@@ -255,7 +255,7 @@ struct Blocking {
 // Beyond that it stops paying: 128x1024x1024 225 -> 184 (rows 4 KiB apart
 // alias in L1), 144x32x576 211 -> 176.
 constexpr int64_t kInPlaceRows = 64;
-// On Intel float32 keeps paying up to 256 rows (Sapphire Rapids, AVX-512, 1
+// On Intel float32 keeps paying up to 256 rows (Emerald Rapids, AVX-512, 1
 // thread, GFLOP/s packed -> in place: 144x32x576 (conv2's input gradient
 // per sample) 184 -> 196, 144x576x576 188 -> 215, 128x784x256 201 -> 216,
 // 200x300x700 206 -> 218, 256^3 210 -> 216; 100x1000x1000 162 -> 159),

@@ -215,14 +215,26 @@ void leaky_relu(const Array& out, const Array& x, double negative_slope) {
   });
 }
 
+// v >= 0 rather than > 0 keeps -0 as -0, as PyTorch (alpha * expm1(-0)
+// would give +0).
+template <class T> inline T elu_of(T v, T a) {
+  const bool pos = v >= T(0);
+  return select(pos, v, a * expm1_nonpos(select(pos, T(0), v)));
+}
+
+// The float32 rows also run as AVX2 / AVX-512 copies (unary_loop_isa).
+struct EluRun {
+  template <class T>
+  static void run(T* o, const T* x, int64_t n, T a) {
+    for (int64_t i = 0; i < n; ++i) o[i] = elu_of(x[i], a);
+  }
+};
+
 void elu(const Array& out, const Array& x, double alpha) {
   visit_floating(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T a = static_cast<T>(alpha);
-    unary_loop<T, T>(out, x, [a](T v) {
-      const bool pos = v > T(0);
-      return select(pos, v, a * expm1_nonpos(select(pos, T(0), v)));
-    });
+    unary_loop_isa<EluRun, T>(out, x, [a](T v) { return elu_of(v, a); }, a);
   });
 }
 

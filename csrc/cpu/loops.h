@@ -10,8 +10,10 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <type_traits>
 #include "core/array.h"
 #include "core/threads.h"
+#include "cpu/isa.h"
 
 namespace dc::cpu {
 
@@ -122,6 +124,25 @@ void unary_loop(const Array& out, const Array& a, F f) {
         *reinterpret_cast<Out*>(p[0] + i * s[0]) = f(*reinterpret_cast<const In*>(p[1] + i * s[1]));
     }
   });
+}
+
+// unary_loop for ops whose float32 loop gains from wider vectors: contiguous
+// float32 rows run K::run(out, in, n, args...) through run_kernel (its AVX2
+// and AVX-512 copies, cpu/isa.h); everything else the plain loop of f.
+template <class K, class T, class F, class... A>
+void unary_loop_isa(const Array& out, const Array& a, F f, A... args) {
+  if constexpr (std::is_same_v<T, float>) {
+    auto L = make_loop<2>({&out, &a});
+    for_each_row(L, [&](const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
+      if (s[0] == sizeof(float) && s[1] == sizeof(float))
+        return run_kernel<K, float>(reinterpret_cast<float*>(p[0]),
+                                    reinterpret_cast<const float*>(p[1]), n, args...);
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<float*>(p[0] + i * s[0]) = f(*reinterpret_cast<const float*>(p[1] + i * s[1]));
+    });
+  } else {
+    unary_loop<T, T>(out, a, f);
+  }
 }
 
 // out[i] = f(a[i], b[i]); both inputs of type In.

@@ -1,5 +1,6 @@
 """Memory-bound nn ops: GB/s of softmax, log_softmax, fused cross-entropy and
-relu, forward and forward+backward, against PyTorch CPU in the same run.
+the pointwise activations (relu, leaky_relu, elu, sigmoid, tanh), forward and
+forward+backward, against PyTorch CPU in the same run.
 
     python bench/activations.py [--rows 16384] [--classes 1000] [--repeat 9] [--threads 1 2]
 
@@ -11,8 +12,10 @@ must move at minimum, the same count for both libraries:
   softmax / log_softmax fwd+bwd  fwd, then read g and y, write gx     20 B/elem
   cross_entropy fwd              read logits (targets, lse: per row)   4 B/elem
   cross_entropy fwd+bwd          fwd, then read logits, write grad    12 B/elem
-  relu fwd                       read x, write y                       8 B/elem
-  relu fwd+bwd                   fwd, then read g and y, write gx     20 B/elem
+  relu, leaky_relu, elu,
+  sigmoid, tanh fwd              read x, write y                       8 B/elem
+  ... fwd+bwd                    fwd, then read g and y (or x),
+                                 write gx                             20 B/elem
 Every case is checked against a float64 numpy reference before it is timed.
 Times are the best of --repeat runs (the machine is shared and noisy).
 """
@@ -54,7 +57,17 @@ def reference(x, t, g):
     gce[np.arange(len(t)), t] -= 1
     return {"softmax": s, "log_softmax": logp, "cross_entropy": ce, "ce_grad": gce / len(t),
             "softmax_grad": s * (g - (g * s).sum(axis=1, keepdims=True)),
-            "relu": np.maximum(x, 0), "relu_grad": g * (x > 0)}
+            "relu": np.maximum(x, 0), "relu_grad": g * (x > 0),
+            **pointwise_reference(x, g)}
+
+
+def pointwise_reference(x, g):
+    sig, th = 1 / (1 + np.exp(-x)), np.tanh(x)
+    return {"leaky_relu": np.where(x > 0, x, 0.01 * x), "leaky_relu_grad": g * np.where(x > 0, 1, 0.01),
+            "elu": np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+            "elu_grad": g * np.where(x > 0, 1, np.exp(np.minimum(x, 0))),
+            "sigmoid": sig, "sigmoid_grad": g * sig * (1 - sig),
+            "tanh": th, "tanh_grad": g * (1 - th * th)}
 
 
 def cases(lib, x_np, t_np, g_np):
@@ -66,6 +79,8 @@ def cases(lib, x_np, t_np, g_np):
         xg = dc.from_numpy(x_np.copy()).requires_grad_()
         softmax, log_softmax, relu = F.softmax, F.log_softmax, F.relu
         cross_entropy = F.cross_entropy
+        pointwise = {"leaky_relu": lambda a: F.leaky_relu(a, 0.01), "elu": F.elu,
+                     "sigmoid": F.sigmoid, "tanh": F.tanh}
     else:
         x = torch.from_numpy(x_np)
         t = torch.from_numpy(t_np)
@@ -74,6 +89,8 @@ def cases(lib, x_np, t_np, g_np):
         tf = torch.nn.functional
         softmax, log_softmax, relu = tf.softmax, tf.log_softmax, tf.relu
         cross_entropy = tf.cross_entropy
+        pointwise = {"leaky_relu": lambda a: tf.leaky_relu(a, 0.01), "elu": tf.elu,
+                     "sigmoid": torch.sigmoid, "tanh": torch.tanh}
 
     def fwd_bwd(op):
         def run():
@@ -87,7 +104,7 @@ def cases(lib, x_np, t_np, g_np):
         cross_entropy(xg, t).backward()
         return xg.grad
 
-    return {
+    table = {
         "softmax fwd": (8, lambda: softmax(x, 1), "softmax"),
         "log_softmax fwd": (8, lambda: log_softmax(x, 1), "log_softmax"),
         "softmax fwd+bwd": (20, fwd_bwd(lambda a: softmax(a, 1)), "softmax_grad"),
@@ -96,6 +113,10 @@ def cases(lib, x_np, t_np, g_np):
         "relu fwd": (8, lambda: relu(x), "relu"),
         "relu fwd+bwd": (20, fwd_bwd(relu), "relu_grad"),
     }
+    for name, op in pointwise.items():
+        table[f"{name} fwd"] = (8, (lambda op: lambda: op(x))(op), name)
+        table[f"{name} fwd+bwd"] = (20, fwd_bwd(op), f"{name}_grad")
+    return table
 
 
 def to_numpy(v):

@@ -479,3 +479,25 @@ def test_float32_sigmoid_tanh_elu_every_isa_path():
                 assert np.array_equal(np.signbit(got[3:]), np.signbit(want_special[name][3:])), (isa, name)
     finally:
         _C._set_isa_cap("avx512")
+
+
+def test_float32_elu_backward_every_isa_path():
+    """elu's backward (alpha * exp(x) * g below 0) also has AVX2 / AVX-512
+    copies over contiguous rows (binary_loop_isa): each build, contiguous
+    and strided, against float64."""
+    rng = np.random.default_rng(22)
+    a = np.concatenate([np.linspace(-110, 5, 100001), [0.0, -0.0, 1e-30, -1e-30]]).astype(np.float32)
+    g = rng.uniform(-2, 2, size=a.shape).astype(np.float32)
+    a64, g64 = a.astype(np.float64), g.astype(np.float64)
+    want = g64 * np.where(a64 > 0, 1.0, 0.75 * np.exp(np.minimum(a64, 0)))
+    try:
+        for isa in available_isas():
+            _C._set_isa_cap(isa)
+            for strided in (False, True):
+                x = dc.tensor(np.stack([a, a], 1) if strided else a, requires_grad=True)
+                xs = x[:, 1] if strided else x
+                F.elu(xs, 0.75).backward(dc.tensor(g))
+                got = (x.grad[:, 1] if strided else x.grad).numpy().astype(np.float64)
+                np.testing.assert_allclose(got, want, rtol=3e-7, atol=1e-44, err_msg=f"{isa} {strided}")
+    finally:
+        _C._set_isa_cap("avx512")

@@ -222,11 +222,24 @@ template <class T> inline T elu_of(T v, T a) {
   return select(pos, v, a * expm1_nonpos(select(pos, T(0), v)));
 }
 
-// The float32 rows also run as AVX2 / AVX-512 copies (unary_loop_isa).
+// The float32 rows also run as AVX2 / AVX-512 copies (unary_loop_isa,
+// binary_loop_isa): elu fwd+bwd was 14.6 GB/s at 1 thread with SSE2 only.
 struct EluRun {
   template <class T>
   static void run(T* o, const T* x, int64_t n, T a) {
     for (int64_t i = 0; i < n; ++i) o[i] = elu_of(x[i], a);
+  }
+};
+
+template <class T> inline T elu_grad_of(T g, T x, T a) {
+  const bool pos = x > T(0);
+  return select(pos, g, g * a * exp_nonpos(select(pos, T(0), x)));
+}
+
+struct EluBackwardRun {
+  template <class T>
+  static void run(T* o, const T* g, const T* x, int64_t n, T a) {
+    for (int64_t i = 0; i < n; ++i) o[i] = elu_grad_of(g[i], x[i], a);
   }
 };
 
@@ -253,10 +266,8 @@ void activation_backward(ActGrad kind, const Array& out, const Array& grad, cons
       case ActGrad::LeakyRelu:
         return binary_loop<T, T>(out, grad, saved, [a](T g, T x) { return select(x > T(0), g, g * a); });
       case ActGrad::Elu:
-        return binary_loop<T, T>(out, grad, saved, [a](T g, T x) {
-          const bool pos = x > T(0);
-          return select(pos, g, g * a * exp_nonpos(select(pos, T(0), x)));
-        });
+        return binary_loop_isa<EluBackwardRun, T>(out, grad, saved,
+                                                  [a](T g, T x) { return elu_grad_of(g, x, a); }, a);
     }
   });
 }

@@ -171,4 +171,25 @@ void binary_loop(const Array& out, const Array& a, const Array& b, F f) {
   });
 }
 
+// binary_loop's counterpart of unary_loop_isa: contiguous float32 rows run
+// K::run(out, a, b, n, args...) through run_kernel, the rest binary_loop.
+template <class K, class T, class F, class... A>
+void binary_loop_isa(const Array& out, const Array& a, const Array& b, F f, A... args) {
+  if constexpr (std::is_same_v<T, float>) {
+    auto L = make_loop<3>({&out, &a, &b});
+    for_each_row(L, [&](const std::array<char*, 3>& p, const std::array<int64_t, 3>& s, int64_t n) {
+      if (s[0] == sizeof(float) && s[1] == sizeof(float) && s[2] == sizeof(float))
+        return run_kernel<K, float>(reinterpret_cast<float*>(p[0]),
+                                    reinterpret_cast<const float*>(p[1]),
+                                    reinterpret_cast<const float*>(p[2]), n, args...);
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<float*>(p[0] + i * s[0]) =
+            f(*reinterpret_cast<const float*>(p[1] + i * s[1]),
+              *reinterpret_cast<const float*>(p[2] + i * s[2]));
+    });
+  } else {
+    binary_loop<T, T>(out, a, b, f);
+  }
+}
+
 }  // namespace dc::cpu

@@ -117,8 +117,28 @@ inline float expm1_nonpos(float x) {
   p *= r;
   return s * p + (s - 1.0f);
 }
+
+// exp over the whole float range (Tensor.exp): x clamped to [lo, hi] (NaN
+// kept), the degree-6 polynomial unscaled, and 2^n as 2^(n>>1) * 2^(n-(n>>1))
+// (each factor normal for n in [-150, 128]): the second product is the one
+// rounding, so subnormal results are exact and x >= 88.73 overflows to inf.
+constexpr float hi = 88.8f;  // exp(88.8) is past FLT_MAX
+inline float exp_any(float x) {
+  const Reduced d = reduce(select(x > hi, hi, x));
+  const float r = d.r;
+  constexpr float k = 1.0f / two_m64;  // undoes e[]'s 2^-64
+  float p = e[6] * k;
+  p = p * r + e[5] * k;
+  p = p * r + e[4] * k;
+  p = p * r + e[3] * k;
+  p = p * r + e[2] * k;
+  p = p * r + e[1] * k;
+  p = p * r + 1.0f;
+  return p * pow2(d.ni >> 1) * pow2(d.ni - (d.ni >> 1));
+}
 }  // namespace expf_detail
 
+inline float exp_f32(float x) { return expf_detail::exp_any(x); }
 inline float exp_nonpos(float x) { return expf_detail::exp_nonpos(x); }
 inline float expm1_nonpos(float x) { return expf_detail::expm1_nonpos(x); }
 

@@ -80,32 +80,12 @@ void compare_typed(CompareOp op, const Array& out, const Array& a, const Array& 
 // float32 exp, log, sigmoid and tanh (cpu/activation.h) over contiguous
 // rows, also compiled for AVX2 and AVX-512 (unary_loop_isa): with AVX-512 8x,
 // 6x, 22x and 27x faster than the C library's per-element calls
-// (docs/benchmarks.md).
-struct LogRun {
+// (docs/benchmarks.md). F is a template argument, so it is inlined.
+template <float (*F)(float)>
+struct MapRun {
   template <class T>
   static void run(T* o, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) o[i] = log_f32(x[i]);
-  }
-};
-
-struct ExpRun {
-  template <class T>
-  static void run(T* o, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) o[i] = exp_f32(x[i]);
-  }
-};
-
-struct SigmoidRun {
-  template <class T>
-  static void run(T* o, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) o[i] = sigmoid_f32(x[i]);
-  }
-};
-
-struct TanhRun {
-  template <class T>
-  static void run(T* o, const T* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) o[i] = tanh_f32(x[i]);
+    for (int64_t i = 0; i < n; ++i) o[i] = F(x[i]);
   }
 };
 
@@ -114,19 +94,19 @@ void unary_typed(UnaryOp op, const Array& out, const Array& a) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (op) {
       case UnaryOp::Exp:
-        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<ExpRun, T>(out, a, &exp_f32);
+        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<MapRun<&exp_f32>, T>(out, a, &exp_f32);
         else return unary_loop<T, T>(out, a, [](T x) -> T { return std::exp(x); });
       case UnaryOp::Log:
-        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<LogRun, T>(out, a, &log_f32);
+        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<MapRun<&log_f32>, T>(out, a, &log_f32);
         else return unary_loop<T, T>(out, a, [](T x) -> T { return std::log(x); });
       case UnaryOp::Sqrt: return unary_loop<T, T>(out, a, [](T x) -> T { return std::sqrt(x); });
       case UnaryOp::Sin: return unary_loop<T, T>(out, a, [](T x) -> T { return std::sin(x); });
       case UnaryOp::Cos: return unary_loop<T, T>(out, a, [](T x) -> T { return std::cos(x); });
       case UnaryOp::Tanh:
-        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<TanhRun, T>(out, a, &tanh_f32);
+        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<MapRun<&tanh_f32>, T>(out, a, &tanh_f32);
         else return unary_loop<T, T>(out, a, [](T x) -> T { return std::tanh(x); });
       case UnaryOp::Sigmoid:
-        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<SigmoidRun, T>(out, a, &sigmoid_f32);
+        if constexpr (std::is_same_v<T, float>) return unary_loop_isa<MapRun<&sigmoid_f32>, T>(out, a, &sigmoid_f32);
         // Split by sign so exp never overflows: both branches are in (0, 1].
         else return unary_loop<T, T>(out, a, [](T x) -> T {
           if (x >= 0) return T(1) / (T(1) + std::exp(-x));

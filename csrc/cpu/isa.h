@@ -7,9 +7,11 @@
 // CPU has it and the cap allows it. Users: softmax and cross-entropy
 // (exp-bound rows: 3x the SSE2 build's throughput with AVX2, 1.3-1.5x more
 // with AVX-512 on long rows) and conv2d's im2col / col2im (short row copies:
-// 1.4x / 2x, see cpu/conv.cpp; im2col AVX2 only). Results may differ in the last
-// bits between the paths (FMA rounding, lane counts), never between thread
-// counts. The GEMM has its own dispatch (cpu/gemm.cpp).
+// 1.4x / 2x, see cpu/conv.cpp; im2col AVX2 only), and float32 exp, log,
+// sigmoid, tanh and elu over contiguous rows (cpu/loops.h, unary_loop_isa).
+// Results may differ in the last bits between the paths (FMA rounding, lane
+// counts), never between thread counts. The GEMM has its own dispatch
+// (cpu/gemm.cpp).
 #pragma once
 #include <type_traits>
 

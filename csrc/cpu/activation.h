@@ -90,17 +90,20 @@ inline Reduced reduce(float x) {
   return {(xc - n * ln2_hi) - n * ln2_lo, tb - mb};
 }
 
+// k * 2^-64 exp(r) by e[]'s polynomial; k is a power of two (an exact change).
+inline float exp_poly(float r, float k) {
+  float p = e[6] * k;
+  p = p * r + e[5] * k;
+  p = p * r + e[4] * k;
+  p = p * r + e[3] * k;
+  p = p * r + e[2] * k;
+  p = p * r + e[1] * k;
+  return p * r + e[0] * k;
+}
+
 inline float exp_nonpos(float x) {
   const Reduced d = reduce(x);
-  const float r = d.r;
-  float p = e[6];
-  p = p * r + e[5];
-  p = p * r + e[4];
-  p = p * r + e[3];
-  p = p * r + e[2];
-  p = p * r + e[1];
-  p = p * r + e[0];
-  return p * pow2(d.ni + 64);
+  return exp_poly(d.r, 1.0f) * pow2(d.ni + 64);
 }
 
 inline float expm1_nonpos(float x) {
@@ -125,15 +128,7 @@ inline float expm1_nonpos(float x) {
 constexpr float hi = 88.8f;  // exp(88.8) is past FLT_MAX
 inline float exp_any(float x) {
   const Reduced d = reduce(select(x > hi, hi, x));
-  const float r = d.r;
-  constexpr float k = 1.0f / two_m64;  // undoes e[]'s 2^-64
-  float p = e[6] * k;
-  p = p * r + e[5] * k;
-  p = p * r + e[4] * k;
-  p = p * r + e[3] * k;
-  p = p * r + e[2] * k;
-  p = p * r + e[1] * k;
-  p = p * r + 1.0f;
+  const float p = exp_poly(d.r, 1.0f / two_m64);  // 2^64 undoes e[]'s 2^-64
   return p * pow2(d.ni >> 1) * pow2(d.ni - (d.ni >> 1));
 }
 }  // namespace expf_detail

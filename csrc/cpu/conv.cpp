@@ -370,7 +370,7 @@ void col2im_segments(const ConvGeometry& g, const T* col, int64_t q0, int64_t q1
           const T* src = row + t + (a - ow0);          // entries of positions [a, b)
           T* dst = gc + ih * g.w + a * g.sw + r.off;  // the input columns they came from
           if (g.sw == 1) {
-            for (int64_t l = 0; l < len; ++l) dst[l] += src[l];
+            add_run(dst, src, len);
           } else {
             scatter_add_run(dst, src, len, g.sw);
           }

@@ -168,7 +168,10 @@ struct Span {
 struct SoftmaxKernel {
   template <class T> static void run(T* y, const T* x, Span sp) {
     if (sp.inner == 1) {
-      for (int64_t o = sp.b; o < sp.e; ++o) softmax_row(y + o * sp.n, x + o * sp.n, sp.n, sp.log);
+      for (int64_t o = sp.b; o < sp.e; ++o) {
+        if (o + kRowsAhead < sp.e) prefetch_row(x + (o + kRowsAhead) * sp.n, sp.n);
+        softmax_row(y + o * sp.n, x + o * sp.n, sp.n, sp.log);
+      }
       return;
     }
     const int64_t tiles = (sp.inner + kTile - 1) / kTile;
@@ -183,8 +186,13 @@ struct SoftmaxKernel {
 struct SoftmaxBackwardKernel {
   template <class T> static void run(T* gx, const T* g, const T* y, Span sp) {
     if (sp.inner == 1) {
-      for (int64_t o = sp.b; o < sp.e; ++o)
+      for (int64_t o = sp.b; o < sp.e; ++o) {
+        if (o + kRowsAhead < sp.e) {
+          prefetch_row(g + (o + kRowsAhead) * sp.n, sp.n);
+          prefetch_row(y + (o + kRowsAhead) * sp.n, sp.n);
+        }
         softmax_backward_row(gx + o * sp.n, g + o * sp.n, y + o * sp.n, sp.n, sp.log);
+      }
       return;
     }
     const int64_t tiles = (sp.inner + kTile - 1) / kTile;

@@ -194,6 +194,21 @@ inline float tanh_f32(float x) {
 inline double exp_nonpos(double x) { return std::exp(x); }
 inline double expm1_nonpos(double x) { return std::expm1(x); }
 
+// Starts fetching a row that a row loop (softmax, cross-entropy) will read
+// kRowsAhead rows from now, its first kPrefetchBytes (the hardware streamer
+// follows longer rows by itself). Rows of a few KiB each start a new page,
+// where the streamer starts cold: without this each row's first pass (the
+// max) waited on memory while the previous row's exp pass, compute-bound,
+// left the memory idle. Cross-entropy forward (16384 x 1000, Zen 5, 1
+// thread): 0.275 -> 0.215 ns per element (2 rows ahead; 1: 0.225, 4: 0.22).
+constexpr int64_t kRowsAhead = 2;
+constexpr int64_t kPrefetchBytes = 16 << 10;
+template <class T> inline void prefetch_row(const T* x, int64_t n) {
+  const char* p = reinterpret_cast<const char*>(x);
+  const int64_t bytes = std::min<int64_t>(n * int64_t(sizeof(T)), kPrefetchBytes);
+  for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off, 0, 3);
+}
+
 // max of a contiguous row (vectorised): 64 running maxima, so that 4
 // AVX-512 (8 AVX2) registers' max chains run at once instead of one waiting
 // on its own latency (the max pass was a third of softmax's time with 8),

@@ -121,6 +121,7 @@ void ce_forward(const CrossEntropyProblem& pb, double* row_loss, double* row_wei
 
   auto row = [&](int64_t i) {
     const T* xi = v.x + i * C;
+    if (i + kRowsAhead < e) prefetch_row(xi + kRowsAhead * C, C);
     const T m = row_max(xi, C);
     T s = 0;
 #pragma omp simd reduction(+ : s)
@@ -129,6 +130,7 @@ void ce_forward(const CrossEntropyProblem& pb, double* row_loss, double* row_wei
     lse[i] = l;
     if (v.prob) {
       const T* ti = v.prob + i * C;
+      if (i + kRowsAhead < e) prefetch_row(ti + kRowsAhead * C, C);
       T acc = 0;
 #pragma omp simd reduction(+ : acc)
       for (int64_t c = 0; c < C; ++c) acc += w[c] * ((T(1) - ls) * ti[c] + lsc) * (l - xi[c]);
@@ -221,9 +223,11 @@ void ce_backward(const CrossEntropyProblem& pb, const T* lse, const T* grad_rows
   auto row = [&](int64_t i) {
     const T* xi = v.x + i * C;
     T* gi = gx + i * C;
+    if (i + kRowsAhead < e) prefetch_row(xi + kRowsAhead * C, C);
     const T l = lse[i], sc = row_scale(i);
     if (v.prob) {
       const T* ti = v.prob + i * C;
+      if (i + kRowsAhead < e) prefetch_row(ti + kRowsAhead * C, C);
       T a = 0;
 #pragma omp simd reduction(+ : a)
       for (int64_t c = 0; c < C; ++c) a += w[c] * (keep * ti[c] + lsc);

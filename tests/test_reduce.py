@@ -329,6 +329,50 @@ def test_arg_ties_and_nans_across_lanes_blocks_and_layouts(layout):
         check(t.max(0).indices, np.argmax(f, axis=0))
 
 
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_arg_of_long_float_rows_ties_nans_and_signed_zeros(dtype):
+    # Contiguous float runs of 32+ take the two-array lane fold: ties in any
+    # lanes and blocks go to the first index, the first NaN wins, all -inf or
+    # all +-0 rows give index 0, and max(dim) reports the value at that index.
+    rng = np.random.default_rng(11)
+    n = 1000
+    a = rng.integers(-3, 4, size=(12, n)).astype(NP[dtype])  # many ties per row
+    a[1, [17, 500, 999]] = 9.0
+    a[2, [999]] = 9.0
+    a[3, [40, 41, 900]] = np.nan
+    a[4, [n - 1]] = np.nan
+    a[5] = -np.inf
+    a[6] = 0.0
+    a[6, ::3] = -0.0
+    a[7, [33, 34]] = np.inf
+    a[8, [0]] = -np.inf
+    a[9, [100]] = np.nan
+    a[9, [5]] = np.inf
+    for rows in (a, a[:, 3:]):  # the unaligned tail of a run too
+        t = dc.tensor(rows)
+        check(t.argmax(1), np.argmax(rows, axis=1))
+        check(t.argmin(1), np.argmin(rows, axis=1))
+        check(t.max(1).indices, np.argmax(rows, axis=1))
+        check(t.max(1).values, rows.max(axis=1))
+        check(t.min(1).values, rows.min(axis=1))
+        check(t.argmax(), np.argmax(rows))
+    z = dc.tensor(np.array([-0.0] * 20 + [0.0] * 20, dtype=NP[dtype]))
+    assert z.argmax().item() == 0 and np.signbit(z.max(0).values.item())
+
+
+def test_arg_of_a_float32_run_longer_than_one_chunk():
+    # Lane indices are float32, exact below 2^24: longer runs go in chunks.
+    n = (1 << 24) + 100
+    a = np.zeros(n, dtype=np.float32)
+    a[(1 << 24) + 7] = a[(1 << 24) + 9] = 2.0
+    a[(1 << 24) - 1] = -1.0
+    t = dc.tensor(a)
+    assert t.argmax().item() == (1 << 24) + 7
+    assert t.argmin().item() == (1 << 24) - 1
+    a[3] = 2.0
+    assert dc.tensor(a).argmax().item() == 3
+
+
 def test_float32_sum_accuracy():
     # A float32 running sum of 4e6 copies of 0.1 is off by percents; ours is exact
     # to float32 rounding of the float64 result.

@@ -60,8 +60,8 @@ def flops(xshape, co, k, stride, padding):
 
 
 def median_ms(fns, repeat, min_time=0.2):
-    """Median ms of each function, run in turns (a, b, a, b, ...) so that both
-    see the same load on a shared machine."""
+    """Median and fastest ms of each function, run in turns (a, b, a, b, ...)
+    so that both see the same load on a shared machine."""
     for fn in fns:
         fn()
         fn()  # warm-up: page faults, thread pools, caches
@@ -73,7 +73,7 @@ def median_ms(fns, repeat, min_time=0.2):
             t0 = time.perf_counter()
             fn()
             ts.append(time.perf_counter() - t0)
-    return [statistics.median(ts) * 1e3 for ts in times]
+    return [(statistics.median(ts) * 1e3, min(ts) * 1e3) for ts in times]
 
 
 def make_cases(lib, conv, tensor, xshape, co, k, stride, padding, with_tensors=False):
@@ -209,12 +209,15 @@ def main():
     print(f"# {time.strftime('%Y-%m-%d')} {platform.processor() or platform.machine()}, "
           f"python {platform.python_version()}, numpy {np.__version__}"
           + (f", torch {torch.__version__}" if torch else ", torch not installed"))
-    print("# times in ms (median); GFLOP/s; ratio = deepcore / torch time")
+    print("# times in ms (median); GFLOP/s; ratio = deepcore / torch time; torch best = its"
+          " fastest sample, vs best = deepcore's median / that (PyTorch's times are often"
+          " bimodal)")
     head = f"{'layer':38s} {'thr':>3s} {'pass':>7s} {'dc ms':>8s} {'dc GF/s':>8s}"
     if args.relu:
         head += f" {'unfused':>8s}"
     if torch:
-        head += f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s}"
+        head += (f" {'torch ms':>9s} {'torch GF/s':>10s} {'ratio':>6s} {'torch best':>9s}"
+                 f" {'vs best':>6s}")
     print(head)
     for name, xshape, (co, k), stride, padding in LAYERS:
         if args.only not in name:
@@ -246,13 +249,13 @@ def main():
                     res[lib].append(t)
             dc_cases = libs["dc"]
             for i, (label, fl) in enumerate((("fwd", f1), ("fwd+bwd", 3 * f1))):
-                d = res["dc"][i]
+                d = res["dc"][i][0]
                 line = f"{name:38s} {threads:3d} {label:>7s} {d:8.2f} {fl / d / 1e6:8.1f}"
                 if args.relu:
-                    line += f" {res['unfused'][i]:8.2f}"
+                    line += f" {res['unfused'][i][0]:8.2f}"
                 if torch:
-                    t = res["torch"][i]
-                    line += f" {t:9.2f} {fl / t / 1e6:10.1f} {d / t:6.2f}"
+                    t, t_best = res["torch"][i]
+                    line += f" {t:9.2f} {fl / t / 1e6:10.1f} {d / t:6.2f} {t_best:9.2f} {d / t_best:6.2f}"
                 print(line, flush=True)
             if args.breakdown:
                 fwd, fwd_bwd = dc_cases

@@ -200,6 +200,57 @@ def test_max_pool2d_ties_padding_and_nan():
     np.testing.assert_array_equal(X.grad.numpy().ravel(), [0, 0, 1, 0])
 
 
+def _max_pool_rule_ref(x, k, s):
+    """PyTorch's rule tap by tap (no padding): start at -inf on the first tap;
+    a larger value or a NaN takes over (so the last NaN of a window wins)."""
+    n, c, h, w = x.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = np.empty((n, c, oh, ow), x.dtype)
+    idx = np.empty((n, c, oh, ow), np.int64)
+    for y in range(oh):
+        for xx in range(ow):
+            best = np.full((n, c), -np.inf, x.dtype)
+            arg = np.full((n, c), (y * s) * w + xx * s, np.int64)
+            for i in range(k):
+                for j in range(k):
+                    r, col = y * s + i, xx * s + j
+                    v = x[:, :, r, col]
+                    take = (v > best) | np.isnan(v)
+                    best = np.where(take, v, best)
+                    arg = np.where(take, r * w + col, arg)
+            out[:, :, y, xx], idx[:, :, y, xx] = best, arg
+    return out, idx
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("k, s", [(2, 2), (2, 1), (2, 3), (3, 1), (3, 2), (3, 3)])
+def test_pool_unrolled_windows_ties_nans_and_long_rows(k, s, dtype):
+    # The 2x2 and 3x3 windows run unrolled kernels, one output per vector lane,
+    # in chunks of 256 outputs: ties, NaNs (several in a window), -inf windows
+    # and rows of more than one chunk against the tap-by-tap rule; avg pooling
+    # and both backward passes against the direct references.
+    rng = np.random.default_rng(k * 10 + s)
+    w = 3 * 256 + 5  # ow > 256 for every stride here
+    x = rng.integers(-2, 2, size=(2, 2, 7, w)).astype(dtype)
+    x[0, 0, rng.integers(0, 7, 40), rng.integers(0, w, 40)] = np.nan
+    x[1, 1, :3, :9] = -np.inf
+    out, idx = F.max_pool2d(dc.tensor(x), k, s, return_indices=True)
+    ref, ref_idx = _max_pool_rule_ref(x, k, s)
+    np.testing.assert_array_equal(out.numpy(), ref)
+    np.testing.assert_array_equal(idx.numpy(), ref_idx)
+    g = rng.standard_normal(ref.shape).astype(dtype)
+    X = dc.tensor(x, requires_grad=True)
+    F.max_pool2d(X, k, s).backward(dc.tensor(g))
+    assert_close(X.grad, max_pool_grad_ref(x.shape, ref_idx, g), **TOL[dtype])
+    xf = rng.standard_normal((2, 2, 7, w)).astype(dtype)
+    X = dc.tensor(xf, requires_grad=True)
+    y = F.avg_pool2d(X, k, s)
+    assert_close(y, avg_pool_ref(xf, k, s), **TOL[dtype])
+    g = rng.standard_normal(tuple(y.shape)).astype(dtype)
+    y.backward(dc.tensor(g))
+    assert_close(X.grad, avg_pool_grad_ref(xf.shape, g, k, s), **TOL[dtype])
+
+
 def test_max_pool2d_ties_match_torch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)

@@ -69,6 +69,21 @@ def _data(shape, dtype, seed):
     return np.random.default_rng(seed).uniform(-1, 1, size=shape).astype(dtype)
 
 
+def _gemm_kernel_available(name):
+    try:
+        _C._set_gemm_kernel(name)
+        return True
+    except RuntimeError:
+        return False
+    finally:
+        _C._set_gemm_kernel("auto")
+
+
+KERNELS_FOR_CONV = ["portable"] + [
+    pytest.param(k, marks=pytest.mark.skipif(not _gemm_kernel_available(k),
+                                             reason=f"this CPU has no {k}"))
+    for k in ("avx2", "avx512")]
+
 TOL = {"float32": dict(rtol=1e-4, atol=1e-4), "float64": dict(rtol=1e-10, atol=1e-10)}
 
 # (N, C, Co, H, W, (kh, kw), stride, padding, dilation)
@@ -186,6 +201,58 @@ def test_conv2d_tiles_of_whole_rows(case, budget):
         _run(case, "float64")
     finally:
         _C._conv2d_set_col_budget(old)
+
+
+# Shapes the implicit weight gradient takes (3 wide, stride 1 and dilation 1
+# along rows): channel counts whose 9C rows end in partial 3/6/9-row tiles,
+# output channels that leave partial B panels (5, 40), padding (a padded
+# copy), row stride and dilation, and a tile of 3000 columns that takes
+# several products (1024 steps each).
+IMPLICIT = [
+    (2, 1, 16, 10, 9, (3, 3), 1, 0, 1),
+    (3, 2, 5, 8, 11, (3, 3), 1, 1, 1),
+    (2, 3, 40, 7, 12, (3, 3), 1, (2, 1), 1),
+    (2, 4, 33, 9, 9, (2, 3), (2, 1), (0, 1), (2, 1)),
+    (1, 5, 7, 32, 102, (4, 3), (3, 1), 0, 1),
+    (2, 16, 32, 12, 12, (3, 3), 1, 0, 1),
+]
+
+
+@pytest.fixture(params=KERNELS_FOR_CONV)
+def gemm_kernel(request):
+    _C._set_gemm_kernel(request.param)
+    yield request.param
+    _C._set_gemm_kernel("auto")
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("case", IMPLICIT)
+def test_conv2d_implicit_weight_grad(case, threads, gemm_kernel):
+    """The weight gradient read from the input itself (gemm_taps) against the
+    float64 reference, with each GEMM kernel and thread count, and within
+    float32 rounding of the im2col path; the wgrad-only backward of an
+    unpadded conv then builds no im2col tile at all."""
+    dc.set_num_threads(threads)
+    n, c, co, h, w, k, stride, padding, dilation = case
+    for dtype in ("float64", "float32"):
+        _run(case, dtype)
+    x, wt = _data((n, c, h, w), "float32", 0), _data((co, c) + k, "float32", 1)
+    g = _data(conv_ref(x, wt, None, stride, padding, dilation).shape, "float32", 2)
+    geometry = [list(_pair(v)) for v in (stride, padding, dilation)]
+    grads = []
+    for implicit in (True, False):
+        old = _C._conv2d_set_implicit(implicit)
+        _C._conv2d_profile(True)
+        try:
+            grads.append(_C.conv2d_backward(dc.tensor(g)._a, dc.tensor(x)._a, dc.tensor(wt)._a,
+                                            *geometry, False, True, False)[1])
+        finally:
+            phases = _C._conv2d_profile(False)
+            _C._conv2d_set_implicit(old)
+        if _pair(padding) == (0, 0) and gemm_kernel != "portable":
+            assert (phases["im2col"] == 0) == implicit, phases
+    a, b = (dc.Tensor._make(v).numpy() for v in grads)
+    np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("n", [1, 3, 4, 9, 17])

@@ -14,7 +14,7 @@ from deepcore.autograd import gradcheck
 from deepcore.nn.functional.conv import _conv2d
 
 from conftest import assert_close, leaf
-from test_nn_conv import GRID, TOL, _data, conv_grads_ref, conv_ref
+from test_nn_conv import GRID, IMPLICIT, TOL, _data, conv_grads_ref, conv_ref
 
 
 @pytest.fixture(params=["default tiles", "tiny tiles"])
@@ -53,6 +53,14 @@ def _fused_vs_reference(case, dtype, bias=True, needs=(True, True, True), seed=0
             assert_close(t.grad, r, **TOL[dtype])
         else:
             assert t.grad is None
+
+
+@pytest.mark.parametrize("case", IMPLICIT)
+def test_conv_relu_implicit_weight_grad(case, tiles):
+    """The implicit weight gradient against the relu-masked gradient tile
+    (its own row stride), with tiles of whole rows and tiles within rows."""
+    _fused_vs_reference(case, "float64")
+    _fused_vs_reference(case, "float32")
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -65,6 +65,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <vector>
 #include "core/threads.h"
 #include "cpu/gemm.h"
 #include "cpu/isa.h"
@@ -74,6 +75,7 @@ namespace dc::cpu {
 namespace {
 
 int64_t g_col_budget = int64_t(1) << 20;  // bytes of im2col tile per worker
+bool g_implicit = true;                    // implicit im2col where it applies
 constexpr int64_t kMinTileCols = 8;       // a tile has at least this many output positions
 constexpr int64_t kMaxParts = 32;  // gradient accumulators (shape-only; >= the threads)
 constexpr int64_t kPartsBytes = int64_t(64) << 20;  // their memory cap
@@ -467,6 +469,72 @@ void forward_impl(const ConvGeometry& g, const Array& x, const Array& w, const A
   });
 }
 
+// ------------------------------------------------- implicit im2col
+// The weight gradient of a 3-wide, stride-1 (along rows), undilated kernel
+// reads its column matrix straight from the input (gemm_taps): row (c, i,
+// j) of the im2col tile is, output row by output row, OW consecutive input
+// values, so the GEMM broadcasts them from x itself instead of from a copy.
+// Padding goes through a zero-padded copy of the sample, 1/KH*KW of
+// im2col's bytes. Other kernels build the tile.
+struct Taps {
+  bool on = false;
+  int64_t hp = 0, wp = 0;           // the (padded) input plane the GEMM reads
+  bool padded = false;              // x_n is copied into a zero-padded plane first
+  std::vector<int64_t> goff;        // offset of group (c, i) in that plane stack
+};
+
+Taps make_taps(const ConvGeometry& g, const Plan& p, bool available) {
+  Taps t;
+  t.on = g_implicit && available && !p.direct && p.k > 0 && g.kw == 3 && g.dw == 1 && g.sw == 1 &&
+         p.tile % g.ow == 0;
+  if (!t.on) return t;
+  t.padded = g.ph > 0 || g.pw > 0;
+  t.hp = g.h + 2 * g.ph;
+  t.wp = g.w + 2 * g.pw;
+  t.goff.resize(g.c * g.kh);
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t i = 0; i < g.kh; ++i) t.goff[c * g.kh + i] = (c * t.hp + i * g.dh) * t.wp;
+  return t;
+}
+
+// dst (C x hp x wp) = x_n with ph rows and pw columns of zeros around each plane.
+template <class T>
+void pad_sample(const ConvGeometry& g, const Taps& t, const T* x, T* dst) {
+  for (int64_t c = 0; c < g.c; ++c) {
+    T* d = dst + c * t.hp * t.wp;
+    zero_run(d, g.ph * t.wp);
+    for (int64_t r = 0; r < g.h; ++r) {
+      T* row = d + (g.ph + r) * t.wp;
+      zero_run(row, g.pw);
+      copy_run(row + g.pw, x + (c * g.h + r) * g.w, g.w);
+      zero_run(row + g.pw + g.w, g.pw);
+    }
+    zero_run(d + (g.ph + g.h) * t.wp, g.ph * t.wp);
+  }
+}
+
+// Output rows per gemm_taps call: B (rows * OW x Co) is packed once per
+// call and should stay in L2.
+constexpr int64_t kTapsSteps = 1024;
+
+// acc (K x Co) (+)= col (K x tq) @ gt^T for the tile of whole output rows
+// starting at q0, col read from xs (x_n or its padded copy) by gemm_taps;
+// false if gemm_taps could not run (nothing done).
+template <class T>
+bool weight_grad_taps(const ConvGeometry& g, const Plan& p, const Taps& t, const T* xs,
+                      int64_t q0, int64_t tq, const T* gt, int64_t gld, bool first, T* acc) {
+  const int64_t rows = tq / g.ow, oh0 = q0 / g.ow;
+  const int64_t step = std::max<int64_t>(1, kTapsSteps / g.ow);
+  for (int64_t r0 = 0; r0 < rows; r0 += step) {
+    const int64_t runs = std::min(step, rows - r0);
+    const T* x0 = xs + (oh0 + r0) * g.sh * t.wp;
+    if (!gemm_taps<T>(p.k, g.co, runs, g.ow, g.sh * t.wp, x0, t.goff.data(), gt + r0 * g.ow, 1,
+                      gld, first && r0 == 0 ? T(0) : T(1), acc, g.co))
+      return false;
+  }
+  return true;
+}
+
 // ------------------------------------------------------------ backward
 
 // The gradient through a fused relu with output y: g where y > 0 (or NaN),
@@ -540,11 +608,14 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
     if (pgw) parts = std::clamp<int64_t>(kPartsBytes / (std::max<int64_t>(wsize, 1) * int64_t(sizeof(T))), 1, parts);
   }
   const int64_t workers = split_units(parts) ? get_num_threads() : 1;
+  const Taps taps = make_taps(g, p, pgw && gemm_taps_available<T>());
+  const int64_t pad_stride = taps.padded ? (g.c * taps.hp * taps.wp + 15) / 16 * 16 : 0;
   // With a fused relu, each worker masks a tile of gout (co x tile) into its
   // own buffer while the tile is read, instead of a pass over all of gout.
   const int64_t gstride_tile = py ? (g.co * p.tile + 15) / 16 * 16 : 0;
-  Array wacc, bacc, buf, gbuf;
+  Array wacc, bacc, buf, gbuf, pbufx;
   if (pgw && wsize > 0) wacc = Array::empty({parts * wsize}, gw.dtype());
+  if (pad_stride) pbufx = Array::empty({workers * pad_stride}, gout.dtype());
   if (pgb) bacc = Array::empty({parts * g.co}, DType::Float64);
   if (p.stride) buf = Array::empty({workers * p.stride}, gout.dtype());
   if (py) gbuf = Array::empty({workers * gstride_tile}, gout.dtype());
@@ -554,9 +625,11 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
   double* pbacc = bacc.defined() ? bacc.data<double>() : nullptr;
   T* pbuf = p.stride ? buf.data<T>() : nullptr;
   T* pgbuf = py ? gbuf.data<T>() : nullptr;
+  T* ppad = pad_stride ? pbufx.data<T>() : nullptr;
 
   for_units(parts, workers, [&](int64_t part, int64_t wk) {
     T* col = pbuf ? pbuf + wk * p.stride : nullptr;
+    T* xpad = ppad ? ppad + wk * pad_stride : nullptr;
     T* gmask = pgbuf ? pgbuf + wk * gstride_tile : nullptr;
     T* wacc_p = pwacc ? pwacc + part * wsize : nullptr;
     double* bacc_p = pbacc ? pbacc + part * g.co : nullptr;
@@ -567,6 +640,12 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
       const T* gn = pg + n * gstride;
       T* gxn = pgx ? pgx + n * g.c * g.h * g.w : nullptr;
       if (gxn && !p.direct) std::fill(gxn, gxn + g.c * g.h * g.w, T(0));
+      const T* xs = xn;  // what the implicit weight gradient reads
+      if (taps.on && xn && xpad) {
+        PhaseTimer t(kIm2col);
+        pad_sample(g, taps, xn, xpad);
+        xs = xpad;
+      }
       for (int64_t q0 = 0; q0 < p.q; q0 += p.tile) {
         const int64_t q1 = std::min(p.q, q0 + p.tile), tq = q1 - q0;
         const T* gt = gn + q0;  // this tile of the gradient, row stride gld
@@ -580,7 +659,12 @@ void backward_impl(const ConvGeometry& g, const Array& gout, const Array& x, con
           gt = gmask;
           gld = tq;
         }
-        if (wacc_p) {  // acc (K x Co) += col (K x tq) @ gout_n[:, q0:q1]^T
+        if (wacc_p && taps.on && [&] {
+              PhaseTimer t(kGemmWeight);
+              return weight_grad_taps(g, p, taps, xs, q0, tq, gt, gld, first, wacc_p);
+            }()) {
+          first = false;
+        } else if (wacc_p) {  // acc (K x Co) += col (K x tq) @ gout_n[:, q0:q1]^T
           const T* a = xn + q0;  // direct: x_n is the column matrix
           int64_t lda = p.q;
           if (!p.direct) {
@@ -659,6 +743,12 @@ std::vector<std::pair<std::string, double>> conv_profile(bool enable) {
 int64_t set_conv_col_budget(int64_t bytes) {
   const int64_t old = g_col_budget;
   g_col_budget = bytes;
+  return old;
+}
+
+bool set_conv_implicit(bool enabled) {
+  const bool old = g_implicit;
+  g_implicit = enabled;
   return old;
 }
 

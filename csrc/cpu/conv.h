@@ -17,6 +17,11 @@ namespace dc::cpu {
 // tiles per sample); returns the previous value. Not thread-safe.
 int64_t set_conv_col_budget(int64_t bytes);
 
+// Whether convolutions may skip building their im2col tiles where a GEMM
+// can read them from the input itself (default true; tests and benchmarks
+// compare both paths); returns the previous setting. Not thread-safe.
+bool set_conv_implicit(bool enabled);
+
 // Benchmark hook: while enabled, convolutions add up the thread-time of each
 // phase (im2col, the three GEMMs, col2im, bias). Returns (phase, seconds)
 // accumulated since the previous call, resets them, then enables or disables.

@@ -168,6 +168,7 @@ const MicroKernel<T>& portable_microkernel() {
                                    {&portable_kernel<T, MR, NR, 1>, &portable_kernel<T, MR, NR, 2>,
                                     &portable_kernel<T, MR, NR, 3>, &portable_kernel<T, MR, NR, 4>},
                                    {},
+                                   {},
                                    &gemm_detail::pack_a_generic<T, MR>,
                                    &gemm_detail::pack_b_generic<T, NR>, 0, nullptr};
   return k;
@@ -619,6 +620,73 @@ void gemm(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa, int
   if (!done) gemm_reference(m, n, k, alpha, a, rsa, csa, b, rsb, csb, beta, c, rsc, csc);
 }
 
+namespace {
+
+// The kernel gemm_taps runs for an m x n C: the one gemm would pick (AVX2's
+// for a C of fewer than 768 values under AVX-512, as there).
+template <class T>
+const MicroKernel<T>& taps_kernel(int64_t m, int64_t n) {
+  GemmKernel which = current_kernel();
+  if (which == GemmKernel::Avx512 && m * n < 768) which = GemmKernel::Avx2;
+  return select_kernel<T>(which);
+}
+
+}  // namespace
+
+template <class T>
+bool gemm_taps_available() {
+  if constexpr (std::is_same_v<T, int64_t>) {
+    return false;
+  } else {
+    return taps_kernel<T>(1, 1).kernel_taps[0] != nullptr &&
+           taps_kernel<T>(1 << 20, 1).kernel_taps[0] != nullptr;
+  }
+}
+
+// B is packed once into nr-column panels (k x nr each, in L2 for the k of a
+// conv tile) and every row tile runs against each panel; k is not blocked
+// (the caller's tiles keep it to a few hundred). Threads take row tiles.
+template <class T>
+bool gemm_taps(int64_t m, int64_t n, int64_t runs, int64_t run, int64_t jump, const T* x,
+               const int64_t* goff, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
+               int64_t rsc) {
+  if (!gemm_taps_available<T>() || m % gemm_detail::kTaps != 0) return false;
+  const int64_t k = runs * run;
+  if (m <= 0 || n <= 0) return true;
+  if (k <= 0) {
+    scale_c(m, n, beta, c, rsc, int64_t(1));
+    return true;
+  }
+  const MicroKernel<T>& uk = taps_kernel<T>(m, n);
+  const int MR = uk.mr, NR = uk.nr;
+  const int64_t npan = ceil_div(n, NR), tiles = ceil_div(m, MR);
+  T* bp = static_cast<T*>(tls_workspace.get(sizeof(T) * size_t(round_up(npan * NR * k, 16))));
+  if (!bp) return false;
+  uk.pack_b(k, n, b, rsb, csb, bp);
+  const int64_t grain = std::max<int64_t>(1, g_parallel_flops.load() / (2 * MR * NR * k));
+  parallel_for(0, tiles * npan, grain, [&](int64_t u0, int64_t u1) {
+    alignas(64) T tmp[gemm_detail::kMaxMR * gemm_detail::kMaxNR<T>];  // a partial panel's tile
+    const T* base[gemm_detail::kMaxMR / gemm_detail::kTaps];
+    for (int64_t u = u0; u < u1; ++u) {
+      const int64_t jr = u / tiles, ir = (u % tiles) * MR;
+      const int64_t rows = std::min<int64_t>(MR, m - ir), ncur = std::min<int64_t>(NR, n - jr * NR);
+      for (int64_t g = 0; g < rows / gemm_detail::kTaps; ++g)
+        base[g] = x + goff[ir / gemm_detail::kTaps + g];
+      const auto kernel = uk.kernel_taps[rows / gemm_detail::kTaps - 1];
+      T* cp = c + ir * rsc + jr * NR;
+      if (ncur == NR) {
+        kernel(runs, run, jump, base, bp + jr * NR * k, NR, cp, rsc, T(1), beta);
+        continue;
+      }
+      kernel(runs, run, jump, base, bp + jr * NR * k, NR, tmp, NR, T(1), T(0));
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < ncur; ++j)
+          cp[i * rsc + j] = beta == T(0) ? tmp[i * NR + j] : tmp[i * NR + j] + cp[i * rsc + j];
+    }
+  });
+  return true;
+}
+
 template <class T>
 void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t rsa,
                     int64_t csa, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
@@ -637,7 +705,10 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_
   template void gemm<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t, const T*,    \
                         int64_t, int64_t, T, T*, int64_t, int64_t);                            \
   template void gemm_reference<T>(int64_t, int64_t, int64_t, T, const T*, int64_t, int64_t,    \
-                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);
+                                  const T*, int64_t, int64_t, T, T*, int64_t, int64_t);      \
+  template bool gemm_taps<T>(int64_t, int64_t, int64_t, int64_t, int64_t, const T*,           \
+                             const int64_t*, const T*, int64_t, int64_t, T, T*, int64_t);     \
+  template bool gemm_taps_available<T>();
 DC_INSTANTIATE_GEMM(float)
 DC_INSTANTIATE_GEMM(double)
 DC_INSTANTIATE_GEMM(int64_t)

@@ -20,6 +20,21 @@ void gemm_reference(int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_
                     int64_t csa, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
                     int64_t rsc, int64_t csc);
 
+// C = A @ B + beta * C (beta 0 or 1) for A a convolution's im2col matrix
+// read from the input itself (the weight gradient of a 3-wide, stride-1,
+// undilated kernel, cpu/conv.cpp): m = 3 * groups rows, row 3g + j, column
+// r * run + s is x[goff[g] + j + r * jump + s], k = runs * run; B (k x n) in
+// any strides, C (m x n) with row stride rsc. Splits over the threads
+// outside a parallel region; results do not depend on their number. Returns
+// false, having done nothing, when the kernel in use has no such tiles
+// (gemm_taps_available) or its buffer cannot be allocated.
+template <class T>
+bool gemm_taps(int64_t m, int64_t n, int64_t runs, int64_t run, int64_t jump, const T* x,
+               const int64_t* goff, const T* b, int64_t rsb, int64_t csb, T beta, T* c,
+               int64_t rsc);
+template <class T>
+bool gemm_taps_available();
+
 // Which micro-kernel the floating-point GEMM runs. Auto picks AVX-512 when
 // the CPU has it, else AVX2+FMA when it has both, else the portable one; the
 // environment variable DEEPCORE_GEMM_KERNEL=portable or =avx2 (read once, at

@@ -40,6 +40,17 @@ template <class T>
 using KernelRowsFn = void (*)(int64_t k, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
                               int64_t rsc, T alpha, T beta);
 
+// Convolution's weight gradient with im2col done implicitly (cpu/conv.cpp):
+// A's rows come in groups of kTaps, the taps j = 0, 1, 2 of one (channel,
+// kernel row) of a 3-wide kernel, all read from the (padded) input itself:
+// A[kTaps*g + j, r*run + s] = base[g][j + r*jump + s] for the `runs` output
+// rows r of a tile and the `run` output columns s of each. Otherwise as
+// KernelFn (B: k = runs*run steps of nr values, ldb apart).
+constexpr int kTaps = 3;
+template <class T>
+using KernelTapsFn = void (*)(int64_t runs, int64_t run, int64_t jump, const T* const* base,
+                              const T* b, int64_t ldb, T* c, int64_t rsc, T alpha, T beta);
+
 template <class T>
 struct MicroKernel {
   const char* name;
@@ -51,6 +62,9 @@ struct MicroKernel {
   // kernel_rows[r - 1]: the same tiles reading a row-major A in place
   // (nullptr for kernels without them).
   KernelRowsFn<T> kernel_rows[kMaxMR];
+  // kernel_taps[r / kTaps - 1]: r rows (r = kTaps, 2*kTaps, ..., mr) of
+  // tap-grouped A (nullptr for kernels without them).
+  KernelTapsFn<T> kernel_taps[kMaxMR / kTaps];
   // Rows [0, mc) x columns [0, kc) of A (strides rsa, csa) as ceil(mc/mr)
   // panels of mr * kc values, zero-padded past row mc. May write up to
   // kPackSlack values of garbage after the last panel.

@@ -131,22 +131,54 @@ struct RowsA {
 template <int Chains>
 constexpr int kSets = Chains >= 8 ? 1 : (8 + Chains - 1) / Chains;
 
-// acc[i][v] = sum_p A[i, p] b[p, v*W : (v+1)*W] for the R rows of a tile:
-// the k loop of every kernel here. b holds k steps of NV * W values, ldb
-// apart (packed panels, or B itself read in place: unaligned loads, which
-// cost nothing more on aligned data).
-template <class V, int R, int NV, class A, class T>
-__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b, int64_t ldb,
-                                                     typename V::R (&acc)[R][NV]) {
-  using Reg = typename V::R;
-  constexpr int W = V::kLanes, S = kSets<R * NV>;
-  Reg c[S][R][NV];
+// Rows in groups of KW taps (gemm_kernel.h, KernelTapsFn): row i of the
+// tile is tap i % KW of group i / KW, at g[i / KW] + i % KW; one pointer
+// per group, so the R broadcasts of a k step need R / KW registers. Tap j
+// at step s reads what tap j + 1 read at step s - 1: left to itself the
+// compiler keeps those broadcasts in registers across the unrolled steps
+// and spills accumulators for them (58 stack accesses in the 12-row
+// loop), so each step's group pointer goes through an empty asm that
+// hides the relation.
+template <class T, int G, int KW>
+struct TapsA {
+  const T* g[G];
+  const T* at(int i, int s) const {
+    const T* p = g[i / KW] + s;
+    asm("" : "+r"(p));
+    return p + i % KW;
+  }
+  void advance(int64_t s) {
 #pragma GCC unroll 8
-  for (int s = 0; s < S; ++s)
+    for (int q = 0; q < G; ++q) g[q] += s;
+  }
+};
+
+// A tile's accumulators: S sets of R x NV registers (see kSets).
+template <class V, int R, int NV>
+struct TileAcc {
+  static constexpr int S = kSets<R * NV>;
+  typename V::R c[S][R][NV];
+};
+
+template <class V, int R, int NV>
+__attribute__((always_inline)) inline void tile_zero(TileAcc<V, R, NV>& t) {
+#pragma GCC unroll 8
+  for (int s = 0; s < t.S; ++s)
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) c[s][i][v] = V::zero();
+      for (int v = 0; v < NV; ++v) t.c[s][i][v] = V::zero();
+}
+
+// t += sum over k steps p of A[i, p] b[p, v*W : (v+1)*W] for the R rows of a
+// tile, advancing a and b past them: the k loop of every kernel here. b
+// holds k steps of NV * W values, ldb apart (packed panels, or B itself read
+// in place: unaligned loads, which cost nothing more on aligned data).
+template <class V, int R, int NV, class A, class T>
+__attribute__((always_inline)) inline void tile_steps(int64_t k, A& a, const T*& b, int64_t ldb,
+                                                      TileAcc<V, R, NV>& t) {
+  using Reg = typename V::R;
+  constexpr int W = V::kLanes, S = TileAcc<V, R, NV>::S;
   // One k step (s ahead of the current one) into accumulator set s.
   auto step = [&](int s) __attribute__((always_inline)) {
     Reg bv[NV];
@@ -156,7 +188,7 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
     for (int i = 0; i < R; ++i) {
       const Reg ai = V::bcast(a.at(i, s));
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) c[s][i][v] = V::fmadd(ai, bv[v], c[s][i][v]);
+      for (int v = 0; v < NV; ++v) t.c[s][i][v] = V::fmadd(ai, bv[v], t.c[s][i][v]);
     }
   };
   int64_t p = 0;
@@ -165,14 +197,30 @@ __attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b,
 #pragma GCC unroll 8
     for (int s = 0; s < S; ++s) step(s);
   for (; p < k; ++p, a.advance(1), b += ldb) step(0);
+}
+
+// acc = the sum of t's sets.
+template <class V, int R, int NV>
+__attribute__((always_inline)) inline void tile_reduce(const TileAcc<V, R, NV>& t,
+                                                       typename V::R (&acc)[R][NV]) {
 #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) {
-      acc[i][v] = c[0][i][v];
+      acc[i][v] = t.c[0][i][v];
 #pragma GCC unroll 8
-      for (int s = 1; s < S; ++s) acc[i][v] = V::add(acc[i][v], c[s][i][v]);
+      for (int s = 1; s < t.S; ++s) acc[i][v] = V::add(acc[i][v], t.c[s][i][v]);
     }
+}
+
+// acc[i][v] = sum_p A[i, p] b[p, v*W : (v+1)*W] over k steps.
+template <class V, int R, int NV, class A, class T>
+__attribute__((always_inline)) inline void tile_sums(int64_t k, A a, const T* b, int64_t ldb,
+                                                     typename V::R (&acc)[R][NV]) {
+  TileAcc<V, R, NV> t;
+  tile_zero(t);
+  tile_steps(k, a, b, ldb, t);
+  tile_reduce(t, acc);
 }
 
 // C tile = alpha * acc + beta * C (beta == 0: C is not read).
@@ -403,13 +451,35 @@ void kernel_rows_tile(int64_t k, const T* a, int64_t lda, const T* b, int64_t ld
   store_tile<V>(acc, c, rsc, alpha, beta);
 }
 
+// The same tile with A's rows in groups of kTaps read from a convolution's
+// input (KernelTapsFn): the k steps of each output row r from base + r *
+// jump, one accumulation across all of them.
+template <class V, int NV, int R, class T>
+void kernel_taps_tile(int64_t runs, int64_t run, int64_t jump, const T* const* base,
+                      const T* b, int64_t ldb, T* c, int64_t rsc, T alpha, T beta) {
+  constexpr int G = R / kTaps;
+  TapsA<T, G, kTaps> a;
+#pragma GCC unroll 8
+  for (int q = 0; q < G; ++q) a.g[q] = base[q];
+  TileAcc<V, R, NV> t;
+  tile_zero(t);
+  for (int64_t r = 0; r < runs; ++r) {
+    tile_steps(run, a, b, ldb, t);
+    a.advance(jump - run);
+  }
+  typename V::R acc[R][NV];
+  tile_reduce(t, acc);
+  store_tile<V>(acc, c, rsc, alpha, beta);
+}
+
 // kernels[r - 1] = the kernel for the first r rows of an MR x NV*W tile,
-// for r = 1..R.
+// for r = 1..R (and taps[r / kTaps - 1] for r a multiple of kTaps).
 template <class V, int MR, int NV, int R, class T>
-void fill_kernels(KernelFn<T>* kernels, KernelRowsFn<T>* rows) {
+void fill_kernels(KernelFn<T>* kernels, KernelRowsFn<T>* rows, KernelTapsFn<T>* taps) {
   kernels[R - 1] = &kernel_tile<V, MR, NV, R, T>;
   rows[R - 1] = &kernel_rows_tile<V, NV, R, T>;
-  if constexpr (R > 1) fill_kernels<V, MR, NV, R - 1>(kernels, rows);
+  if constexpr (R % kTaps == 0) taps[R / kTaps - 1] = &kernel_taps_tile<V, NV, R, T>;
+  if constexpr (R > 1) fill_kernels<V, MR, NV, R - 1>(kernels, rows, taps);
 }
 
 // The MicroKernel of an MR x NV*W tile of V's registers with its packers and
@@ -419,9 +489,10 @@ MicroKernel<T> make_microkernel(const char* name, int64_t mc, int64_t kc, int64_
                                 decltype(MicroKernel<T>::narrow) narrow) {
   static_assert(MR <= kMaxMR && NV * V::kLanes <= kMaxNR<T>, "the driver's edge tile is too small");
   constexpr int NR = NV * V::kLanes;
-  MicroKernel<T> uk = {name, MR, NR, mc, kc, nc, {}, {}, &pack_a_simd<T, MR>,
+  static_assert(MR % kTaps == 0, "tap-grouped rows fill whole tiles");
+  MicroKernel<T> uk = {name, MR, NR, mc, kc, nc, {}, {}, {}, &pack_a_simd<T, MR>,
                        &pack_b_simd<T, NR>, narrow ? kNarrowMR : 0, narrow};
-  fill_kernels<V, MR, NV, MR>(uk.kernel, uk.kernel_rows);
+  fill_kernels<V, MR, NV, MR>(uk.kernel, uk.kernel_rows, uk.kernel_taps);
   return uk;
 }
 

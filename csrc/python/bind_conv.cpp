@@ -21,6 +21,9 @@ void bind_conv(py::module_& m) {
     if (bytes < 1) fail<ValueError>("_conv2d_set_col_budget: expected a positive byte count, got ", bytes);
     return cpu::set_conv_col_budget(bytes);
   }, "sets the im2col tile budget per worker in bytes (tests); returns the previous one");
+  m.def("_conv2d_set_implicit", &cpu::set_conv_implicit, py::arg("enabled"),
+        "whether convolutions may read their im2col matrix from the input itself (tests, "
+        "benchmarks); returns the previous setting");
   m.def("_conv2d_profile", [](bool enable) {
     py::dict d;
     for (const auto& [name, seconds] : cpu::conv_profile(enable)) d[py::str(name)] = seconds;

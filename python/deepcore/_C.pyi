@@ -127,6 +127,10 @@ def _conv2d_profile(arg0: bool) -> dict:
     """
     bench hook: {phase: thread-seconds} since the last call; then enables or disables counting
     """
+def _conv2d_set_implicit(enabled: bool) -> bool:
+    """
+    whether convolutions may read their im2col matrix from the input itself (tests, benchmarks); returns the previous setting
+    """
 def _conv2d_set_col_budget(arg0: typing.SupportsInt | typing.SupportsIndex) -> int:
     """
     sets the im2col tile budget per worker in bytes (tests); returns the previous one
